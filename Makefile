@@ -37,7 +37,7 @@ test: $(STAMP) chromium lint
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	$(BIN)/python tests/benchmarks.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
