@@ -807,3 +807,164 @@ def test_register_cli_adds_the_mail_command():
     mail.register_cli(group)
 
     assert group.get_command(None, "mail") is mail.mail_command
+
+
+# Through the admin: the JSON API, the invoice page, the paypages command ------
+
+
+@pytest.fixture
+def admin_app(app, smtp):
+    """Return the full admin, mailing to the test SMTP server."""
+    app.config["SMTP_URL"] = smtp.url()
+    return app
+
+
+def paypages(app, *args):
+    from admin.cli import cli
+
+    return app.test_cli_runner().invoke(cli, list(args))
+
+
+def issue_through_api(caller, **overrides) -> dict:
+    from tests.conftest import draft_json
+
+    draft = caller("POST", "/invoices", json=draft_json(**overrides))
+    assert draft.status_code == 201, draft.json
+    issued = caller("POST", f"/invoices/{draft.json['id']}/issue")
+    assert issued.status_code == 200, issued.json
+    return issued.json
+
+
+def published_file(app, url: str):
+    """Return the file in the publish folder that serves ``url``."""
+    from pathlib import Path
+    from urllib.parse import urlsplit
+    from urllib.request import url2pathname
+
+    root = Path(url2pathname(urlsplit(app.config["PUBLISH_URL"]).path))
+    base = app.config["PUBLIC_BASE_URL"].rstrip("/")
+    assert url.startswith(base + "/")
+    relative = url[len(base) + 1 :].split("#")[0]
+    if not relative or relative.endswith("/"):
+        relative += "index.html"
+    return root / relative
+
+
+def test_unvalidated_account_publishes_but_does_not_email(
+    admin_app, api, auth, client, inbox
+):
+    caller = api("new@example.com")
+    invoice = issue_through_api(caller)
+
+    assert invoice["publish"]["state"] == "published"
+    assert published_file(admin_app, invoice["url"]).is_file()
+    assert invoice["email"]["state"] == "held"
+    assert invoice["email"]["reason"] == mail.NOT_VALIDATED
+    auth.login("new@example.com")
+    page = client.get(f"/invoices/{invoice['id']}").get_data(as_text=True)
+    assert (
+        "Not emailed: your account is not validated yet — share the link by hand."
+        in page
+    )
+    assert "0 of 3 paid invoices — automatic email unlocks at 3." in page
+    assert 'id="share"' in page
+    assert inbox.envelopes == []
+
+
+def test_the_fourth_invoice_is_emailed_once_three_are_paid(admin_app, api, inbox):
+    caller = api("seller@example.com")
+    for _ in range(3):
+        held = issue_through_api(caller)
+        assert held["email"]["state"] == "held"
+        paid = caller("POST", f"/invoices/{held['id']}/paid", json={})
+        assert paid.status_code == 200, paid.json
+    assert inbox.envelopes == []
+
+    invoice = issue_through_api(caller)
+
+    assert invoice["email"]["state"] == "sent", invoice["email"]
+    (envelope,) = inbox.envelopes
+    assert envelope.mail_from == "paypages@localhost"
+    assert envelope.rcpt_tos == ["pay@azuolas.example"]
+    (message,) = inbox.messages()
+    assert message["From"].addresses[0].addr_spec == "paypages@localhost"
+    assert message["Reply-To"].addresses[0].addr_spec == "seller@example.com"
+    assert message["To"].addresses[0].display_name == "UAB Ąžuolas"
+    assert message["Subject"] == (f"Sąskaita {invoice['number']} – seller@example.com")
+    link = invoice["url"]
+    assert urls_in(plain(message)) == {link}
+    assert urls_in(html_part(message)) == {link}
+    assert published_file(admin_app, link).is_file()
+
+
+def test_a_double_submit_and_retries_send_one_message(
+    admin_app, api, auth, client, inbox
+):
+    from tests.conftest import csrf_token
+
+    caller = api("twice@example.com")
+    paypages(admin_app, "owners", "validate", "twice@example.com")
+    invoice = issue_through_api(caller)
+
+    again = caller("POST", f"/invoices/{invoice['id']}/issue")
+    assert again.status_code == 409
+    auth.login("twice@example.com")
+    view = client.get(f"/invoices/{invoice['id']}")
+    client.post(
+        f"/invoices/{invoice['id']}/mail/retry",
+        data={"csrf_token": csrf_token(view)},
+    )
+    result = paypages(admin_app, "mail", "--pending")
+
+    assert result.output == "Sent 0 emails; 0 still pending.\n"
+    assert len(inbox.envelopes) == 1
+
+
+def test_a_suspended_account_sends_nothing(admin_app, api, inbox):
+    caller = api("suspended@example.com")
+    paypages(admin_app, "owners", "validate", "suspended@example.com")
+    paypages(admin_app, "owners", "suspend", "suspended@example.com")
+
+    invoice = issue_through_api(caller)
+
+    assert (invoice["email"]["state"], invoice["email"]["reason"]) == (
+        "held",
+        mail.SUSPENDED,
+    )
+    assert inbox.envelopes == []
+
+
+def test_an_account_over_its_cap_sends_no_more(admin_app, api, inbox):
+    admin_app.config["EMAIL_DAILY_CAP"] = 1
+    caller = api("busy@example.com")
+    paypages(admin_app, "owners", "validate", "busy@example.com")
+
+    first, second = issue_through_api(caller), issue_through_api(caller)
+
+    assert first["email"]["state"] == "sent"
+    assert (second["email"]["state"], second["email"]["reason"]) == (
+        "held",
+        mail.OVER_CAP,
+    )
+    assert len(inbox.envelopes) == 1
+
+
+def test_mail_waits_while_smtp_is_down_then_goes_out_once(admin_app, api, smtp, inbox):
+    caller = api("patient@example.com")
+    paypages(admin_app, "owners", "validate", "patient@example.com")
+    smtp.stop()
+
+    invoice = issue_through_api(caller)
+    assert invoice["publish"]["state"] == "published"
+    assert invoice["email"]["state"] == "pending"
+    assert "could not be reached" in invoice["email"]["reason"]
+    failed = paypages(admin_app, "mail", "--pending")
+    assert failed.exit_code == 1
+
+    smtp.start()
+    done = paypages(admin_app, "mail", "--pending")
+    again = paypages(admin_app, "mail", "--pending")
+
+    assert (done.exit_code, done.output) == (0, "Sent 1 email; 0 still pending.\n")
+    assert again.output == "Sent 0 emails; 0 still pending.\n"
+    assert len(inbox.envelopes) == 1
