@@ -1,0 +1,233 @@
+import copy
+import re
+import socket
+from datetime import date
+
+import boto3
+import pytest
+import zxingcpp
+from moto.server import ThreadedMotoServer
+
+from site_gen import Site
+
+TODAY = date(2026, 12, 10)
+
+PAGE = {
+    "token": "Tok3n_for-the-whole-page-test",
+    "language": "en",
+    "status": "open",
+    "number": "INV-2026-0001",
+    "currency": "EUR",
+    "issue_date": "2026-12-03",
+    "due_date": "2026-12-17",
+    "paid_on": None,
+    "seller": {
+        "name": "Bits'n'Bugs",
+        "address": "Gedimino pr. 1\nLT-01103 Vilnius",
+        "tax_id": "LT100001234567",
+        "email": "billing@bits.example",
+    },
+    "client": {"name": "ACME Widgets Ltd", "address": "1 Main Street\nSpringfield"},
+    "lines": [
+        {
+            "description": "Website redesign",
+            "quantity": "1",
+            "unit_price": "2500.00",
+            "discount_percent": "10",
+            "tax_percent": "21",
+            "net": "2250.00",
+            "tax": "472.50",
+            "total": "2722.50",
+        },
+        {
+            "description": "Hosting, 12 months",
+            "quantity": "12",
+            "unit_price": "19.50",
+            "discount_percent": "0",
+            "tax_percent": "21",
+            "net": "234.00",
+            "tax": "49.14",
+            "total": "283.14",
+        },
+    ],
+    "totals": {"net": "2484.00", "tax": "521.64", "total": "3005.64", "due": "3005.64"},
+    "payment": {
+        "link": "https://pay.example/checkout/abc",
+        "bank": {
+            "beneficiary": "Bits'n'Bugs",
+            "iban": "de89 3704 0044 0532 0130 00",
+            "bic": "cobadeffxxx",
+        },
+        "crypto": None,
+    },
+    "notes": "Thank you for your business.\n\nQuestions? Write to **billing**.",
+}
+
+
+@pytest.fixture
+def make_page():
+    """Return a factory of page dicts: the fixed page with some changes."""
+
+    def make(**changes):
+        page = copy.deepcopy(PAGE)
+        page.update(changes)
+        return page
+
+    return make
+
+
+@pytest.fixture
+def make_site(tmp_path):
+    """Return a factory of sites in a temporary folder."""
+
+    def make(publish_url=None, **settings):
+        values = {
+            "content_dir": tmp_path / "content",
+            "output_dir": tmp_path / "output",
+            "publish_url": publish_url or (tmp_path / "public").as_uri(),
+            "public_base_url": "http://127.0.0.1:8001",
+            "manifest_path": tmp_path / "manifest.sqlite",
+            "today": TODAY,
+        }
+        values.update(settings)
+        return Site(**values)
+
+    return make
+
+
+@pytest.fixture
+def site(make_site):
+    return make_site()
+
+
+def output_tree(root):
+    """Return every file under root, as posix paths relative to it."""
+    return sorted(
+        path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()
+    )
+
+
+def rasterize_svg_qr(svg, scale=4):
+    """Draw a segno inline SVG QR code as a grayscale image, dark modules black."""
+    size = int(re.search(r'viewBox="0 0 (\d+) \d+"', svg).group(1))
+    path = re.search(r'<path stroke="#000" d="([^"]+)"', svg).group(1)
+    modules = [[False] * size for _ in range(size)]
+    x = y = 0.0
+    for command, args in re.findall(r"([MmHhVv])([^MmHhVv]*)", path):
+        numbers = [float(n) for n in args.replace(",", " ").split()]
+        if command == "M":
+            x, y = numbers
+        elif command == "m":
+            x, y = x + numbers[0], y + numbers[1]
+        elif command == "h":
+            for column in range(int(x), int(x + numbers[0])):
+                modules[int(y)][column] = True
+            x += numbers[0]
+        else:
+            raise AssertionError(f"unexpected SVG path command {command}")
+    pixels = bytearray()
+    for row in modules:
+        line = bytes(0 if dark else 255 for dark in row for _ in range(scale))
+        pixels += line * scale
+    width = size * scale
+    return memoryview(pixels).cast("B", (width, width))
+
+
+def decode_qr_codes(html):
+    """Return the text of every QR code drawn in a page, in page order."""
+    texts = []
+    for svg in re.findall(r"<svg .*?</svg>", html, flags=re.S):
+        found = zxingcpp.read_barcodes(rasterize_svg_qr(svg))
+        assert len(found) == 1, "a QR code on the page could not be decoded"
+        texts.append(found[0].text)
+    return texts
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Moto:
+    """A moto S3 server on a fixed port that can be stopped and started again."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.server = None
+
+    def start(self):
+        self.server = ThreadedMotoServer(
+            ip_address="127.0.0.1", port=self.port, verbose=False
+        )
+        self.server.start()
+
+    def stop(self):
+        self.server.stop()
+        # stop() leaves the socket listening: close it, so clients are refused
+        # at once as by a dead endpoint.
+        self.server._server.server_close()
+        self.server = None
+
+
+@pytest.fixture
+def aws_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-creds"))
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+
+
+@pytest.fixture
+def moto(aws_env):
+    server = Moto()
+    server.start()
+    yield server
+    if server.server:
+        server.stop()
+
+
+@pytest.fixture
+def bucket(moto):
+    """Create a fresh bucket on the moto server; return a boto3 client and name."""
+    client = boto3.client("s3", endpoint_url=moto.endpoint, region_name="us-east-1")
+    name = "paypages-" + str(moto.port)
+    client.create_bucket(Bucket=name)
+    return client, name
+
+
+class RequestCounter:
+    """Count the S3 operations a boto3 client calls, by operation name."""
+
+    def __init__(self, client):
+        self.calls = []
+        client.meta.events.register("before-call.s3", self._count)
+
+    def _count(self, model, **kwargs):
+        self.calls.append(model.name)
+
+    def count(self, operation):
+        return self.calls.count(operation)
+
+    def reset(self):
+        self.calls.clear()
+
+
+@pytest.fixture
+def decode_qr():
+    return decode_qr_codes
+
+
+@pytest.fixture
+def tree():
+    return output_tree
+
+
+@pytest.fixture
+def count_requests():
+    return RequestCounter
