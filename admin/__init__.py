@@ -41,7 +41,17 @@ def create_app(test_config=None, *, local_demo: bool = False) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
     )
 
-    from admin import api, auth, dashboard, invoices, mail, profile, publishing, web
+    from admin import (
+        api,
+        auth,
+        cli,
+        dashboard,
+        invoices,
+        mail,
+        profile,
+        publishing,
+        web,
+    )
     from admin.db import db
 
     db.init_app(app)
@@ -57,6 +67,7 @@ def create_app(test_config=None, *, local_demo: bool = False) -> Flask:
     app.register_blueprint(invoices.bp)
     app.register_blueprint(profile.bp)
     app.register_blueprint(api.bp)
+    cli.init_app(app)
 
     return app
 

@@ -42,7 +42,7 @@ def _owner(email: str) -> Owner:
     return owner
 
 
-@cli.group()
+@click.group()
 def owners():
     """Manage owner accounts."""
 
@@ -115,7 +115,7 @@ def owners_suspend(email: str):
     click.echo(f"Suspended automatic email for {owner.email}.")
 
 
-@cli.group("tokens")
+@click.group("tokens")
 def tokens_group():
     """Manage API tokens."""
 
@@ -145,7 +145,7 @@ def tokens_revoke(token_id: int):
     click.echo(f"Revoked token {token_id}.")
 
 
-@cli.command("rebuild")
+@click.command("rebuild")
 @with_appcontext
 def rebuild():
     """Rebuild every page from content/, for theme or settings changes."""
@@ -156,7 +156,7 @@ def rebuild():
     click.echo(f"Rebuilt {count} pages.")
 
 
-@cli.command("publish")
+@click.command("publish")
 @click.option("--pending", "mode", flag_value="pending", help="Retry failed pages.")
 @click.option("--all", "mode", flag_value="all", help="Make the target match output/.")
 @with_appcontext
@@ -179,7 +179,7 @@ def publish(mode: str | None):
         raise click.UsageError("Say --pending or --all.")
 
 
-@cli.group()
+@click.group()
 def storage():
     """Object storage helpers."""
 
@@ -197,7 +197,7 @@ def storage_policy():
     click.echo(json.dumps(policy, indent=2))
 
 
-@cli.command("settings")
+@click.command("settings")
 def settings_table():
     """Print every PAYPAGES_* setting as a Markdown table."""
     from admin.settings import SETTINGS
@@ -208,7 +208,7 @@ def settings_table():
         click.echo(f"| `PAYPAGES_{name}` | {shown} | {meaning} |")
 
 
-@cli.command("run")
+@click.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--admin-port", default=8000, show_default=True)
 @click.option("--pages-port", default=8001, show_default=True)
@@ -239,4 +239,16 @@ def run(host: str, admin_port: int, pages_port: int):
             server.server_close()
 
 
-mail.register_cli(cli)
+def init_app(app) -> None:
+    """Add the paypages commands to the app's command group."""
+    for command in (
+        owners,
+        tokens_group,
+        rebuild,
+        publish,
+        storage,
+        settings_table,
+        run,
+    ):
+        app.cli.add_command(command)
+    mail.register_cli(app.cli)

@@ -2,6 +2,7 @@
 
 import sqlite3
 
+from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
@@ -42,10 +43,20 @@ def _sqlite_pragmas(dbapi_connection, _record):
 def _sqlite_begin(conn):
     if conn.dialect.name != "sqlite":
         return
-    if conn.get_execution_options().get("sqlite_immediate"):
+    if conn.get_execution_options().get("sqlite_immediate") or _may_write():
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         conn.exec_driver_sql("BEGIN")
+
+
+def _may_write() -> bool:
+    # In WAL mode a transaction that read first cannot take the write lock
+    # once another writer has committed (SQLITE_BUSY_SNAPSHOT, no waiting).
+    # So every transaction that may write takes the lock at its start and
+    # waits its turn; only the admin's page views read without it.
+    if not has_request_context():
+        return True
+    return request.method not in ("GET", "HEAD") or request.path.startswith("/api/")
 
 
 def begin_write() -> None:
@@ -55,6 +66,6 @@ def begin_write() -> None:
     another writer committed in between; taking the lock first makes
     concurrent writers queue instead. Other databases use row locks.
     """
-    if db.session.in_transaction():
+    if db.session().in_transaction():
         db.session.commit()
     db.session.connection(execution_options={"sqlite_immediate": True})

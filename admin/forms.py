@@ -25,6 +25,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -46,7 +47,7 @@ CRYPTO_ADDRESS = {
     ),
     "ethereum": re.compile(r"^0x[0-9a-fA-F]{40}$"),
 }
-LANGUAGE_CHOICES = list(LANGUAGES.items())
+LANGUAGE_CHOICES = [SelectChoice(code, name) for code, name in LANGUAGES.items()]
 
 
 def _strip(value):
@@ -181,7 +182,11 @@ class BankForm(Form):
 class CryptoForm(Form):
     network = SelectField(
         "Network",
-        choices=[("", "—"), ("bitcoin", "Bitcoin"), ("ethereum", "Ethereum")],
+        choices=[
+            SelectChoice("", "—"),
+            SelectChoice("bitcoin", "Bitcoin"),
+            SelectChoice("ethereum", "Ethereum"),
+        ],
         default="",
     )
     address = StringField("Address", [Length(max=128)], filters=[_strip])
@@ -271,6 +276,9 @@ class InvoiceForm(FlaskForm):
                         f"{self.currency.data} amounts have at most {places} decimals."
                     )
                     ok = False
+            if any(entry.errors for entry in self.lines.entries):
+                # FieldList gathered its entries' errors before these checks.
+                self.lines.errors = [entry.errors for entry in self.lines.entries]
 
         return ok
 
@@ -350,16 +358,27 @@ def _scalar(value) -> str:
 
 def first_error(errors, prefix: str = "") -> tuple[str, str]:
     """Return the dotted name and message of a form's first error."""
-    if isinstance(errors, dict):
-        for key, value in errors.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
-            return first_error(value, name)
-    if isinstance(errors, list) and errors:
-        head = errors[0]
-        if isinstance(head, str):
-            return prefix, head
-        for index, item in enumerate(errors):
-            if item:
-                return first_error(item, f"{prefix}.{index}")
+    found = _find_error(errors, prefix)
+    return found or (prefix, "Invalid value.")
 
-    return prefix, "Invalid value."
+
+def _find_error(errors, prefix: str) -> tuple[str, str] | None:
+    if isinstance(errors, str):
+        return prefix, errors
+    if isinstance(errors, dict):
+        items = (
+            (f"{prefix}.{key}" if prefix else str(key), value)
+            for key, value in errors.items()
+        )
+    elif isinstance(errors, list | tuple):
+        if any(isinstance(item, str) for item in errors):
+            return prefix, next(item for item in errors if isinstance(item, str))
+        items = ((f"{prefix}.{index}", item) for index, item in enumerate(errors))
+    else:
+        return None
+    for name, value in items:
+        found = _find_error(value, name)
+        if found:
+            return found
+
+    return None

@@ -87,6 +87,15 @@ def _back(invoice_id: int):
     return redirect(url_for("invoices.view", invoice_id=invoice_id))
 
 
+@bp.route("/<int:invoice_id>/copy", methods=["POST"])
+@login_required
+def copy(invoice_id: int):
+    """Start a new draft from this invoice (a correction is void plus copy)."""
+    draft = ledger.copy_as_draft(_action(invoice_id, lock=False))
+    flash("Started a new draft from the invoice; change it and issue it.")
+    return redirect(url_for("invoices.edit", invoice_id=draft.id))
+
+
 @bp.route("/<int:invoice_id>/delete", methods=["POST"])
 @login_required
 def delete(invoice_id: int):
@@ -176,11 +185,12 @@ def resend_mail(invoice_id: int):
     """Email the link to the client once more (counts against the cap)."""
     invoice = _action(invoice_id)
     try:
-        mail.queue_resend(invoice)
+        row = mail.queue_resend(invoice)
     except mail.MailNotAllowed as exc:
         flash(f"Not sent: {exc}", "error")
         return _back(invoice_id)
     ledger.db.session.commit()
     mail.deliver(invoice)
-    flash("Sent the link to the client again.")
+    ledger.db.session.refresh(row)
+    flash(mail.describe(row))
     return _back(invoice_id)

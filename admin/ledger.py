@@ -40,11 +40,12 @@ def get_owned(owner: Owner, invoice_id: int, *, lock: bool = False) -> Invoice:
     """Return the owner's invoice, or answer 404 for anyone else's."""
     if lock:
         begin_write()
-    invoice = db.session.scalar(
-        select(Invoice)
-        .where(Invoice.id == invoice_id, Invoice.owner_id == owner.id)
-        .execution_options(populate_existing=True)
+    query = select(Invoice).where(
+        Invoice.id == invoice_id, Invoice.owner_id == owner.id
     )
+    if lock:
+        query = query.with_for_update()  # row lock where the database has one
+    invoice = db.session.scalar(query.execution_options(populate_existing=True))
     if invoice is None:
         abort(404, "No such invoice.")
 
@@ -186,6 +187,47 @@ def delete_draft(invoice: Invoice) -> None:
     db.session.commit()
 
 
+def copy_as_draft(invoice: Invoice) -> Invoice:
+    """Start a new draft from an invoice, e.g. to correct a voided one."""
+    copy = Invoice(owner_id=invoice.owner_id, status="draft")
+    for column in COPIED_COLUMNS:
+        setattr(copy, column, getattr(invoice, column))
+    copy.lines = [
+        InvoiceLine(
+            position=line.position,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount_percent=line.discount_percent,
+            tax_percent=line.tax_percent,
+        )
+        for line in invoice.lines
+    ]
+    db.session.add(copy)
+    db.session.commit()
+
+    return copy
+
+
+COPIED_COLUMNS = frozenset(
+    (
+        "client_name",
+        "client_email",
+        "client_language",
+        "client_address",
+        "currency",
+        "issue_date",
+        "due_date",
+        "notes",
+        "email_client",
+        "net_minor",
+        "tax_minor",
+        "total_minor",
+        *PAYMENT_FIELDS,
+    )
+)
+
+
 def issue(invoice: Invoice) -> None:
     """Give a locked draft its number and token, queue its mail, then publish.
 
@@ -240,7 +282,11 @@ def void(invoice: Invoice) -> None:
     invoice.voided_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     for row in invoice.mails:
         if row.state == "pending":
-            row.state, row.reason = "held", "The invoice was voided."
+            row.state, row.reason, row.counts_on = (
+                "held",
+                "the invoice was voided",
+                None,
+            )
     _mark_unpublished(invoice)
     db.session.commit()
     after_change(invoice)

@@ -8,7 +8,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from admin import money
-from admin.db import db
+from admin.db import begin_write, db
 from admin.models import Invoice
 from site_gen import PageError, PublishError, Site
 
@@ -98,29 +98,45 @@ def page_for(invoice: Invoice) -> dict:
 
 
 def publish(invoice: Invoice) -> bool:
-    """Write, build and upload the invoice's page; on failure mark it pending."""
+    """Write, build and upload the invoice's page; on failure mark it pending.
+
+    No transaction is open while the page is built and uploaded, so a slow
+    bucket never holds the database's write lock.
+    """
     if invoice.status == "draft" or invoice.token is None:
         return False
+    page = page_for(invoice)
     retired = [row.token for row in invoice.retired_tokens]
+    db.session.commit()
     try:
         pipeline = site()
-        pipeline.write(page_for(invoice))
-        pipeline.publish(invoice.token, retired=retired)
+        pipeline.write(page)
+        pipeline.publish(page["token"], retired=retired)
     except (PublishError, PageError, OSError) as exc:
-        db.session.rollback()
-        invoice.publish_state = "pending"
-        invoice.publish_error = _reason(exc)
-        db.session.commit()
         logger.warning("Publishing invoice %s failed: %s", invoice.id, exc)
+        _record(invoice, page["token"], state="pending", error=_reason(exc))
         return False
-    invoice.retired_tokens.clear()
-    invoice.publish_state = "published"
-    invoice.publish_error = ""
-    invoice.published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    db.session.commit()
+    _record(invoice, page["token"], state="published", retired=retired)
     logger.info("Published invoice %s.", invoice.id)
 
     return True
+
+
+def _record(invoice: Invoice, token: str, *, state: str, error="", retired=()):
+    begin_write()
+    db.session.refresh(invoice)
+    if invoice.token != token:
+        # Rotated meanwhile: the newer change publishes the newer token.
+        db.session.commit()
+        return
+    invoice.publish_state = state
+    invoice.publish_error = error
+    if state == "published":
+        invoice.published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        for row in list(invoice.retired_tokens):
+            if row.token in retired:
+                invoice.retired_tokens.remove(row)
+    db.session.commit()
 
 
 def _reason(exc: Exception) -> str:
