@@ -22,9 +22,21 @@ def _make_app():
         raise click.ClickException(str(exc)) from exc
 
 
-@click.group(cls=FlaskGroup, create_app=_make_app, add_default_commands=False)
+@click.group(
+    cls=FlaskGroup,
+    create_app=_make_app,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+    set_debug_flag=False,
+)
 def cli():
     """paypages: invoices with an unguessable payment page each."""
+
+
+# Settings come from PAYPAGES_* variables; Flask's own --app, --env-file and
+# --debug would only confuse.
+cli.params = [p for p in cli.params if p.name not in ("app", "env_file", "debug")]
 
 
 def main() -> None:
@@ -32,6 +44,7 @@ def main() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     cli.main(prog_name="paypages")
 
 
@@ -217,13 +230,21 @@ def run(host: str, admin_port: int, pages_port: int):
     """Serve the admin and, for a local folder target, the published pages."""
     from werkzeug.serving import make_server
 
-    from admin.pages_server import pages_app
+    from admin.pages_server import QuietRequestHandler, local_folder, pages_app
 
     app = current_app._get_current_object()
     servers = [make_server(host, admin_port, app, threaded=True)]
-    folder = publishing.site().local_folder()
+    folder = local_folder(app.config["PUBLISH_URL"])
     if folder is not None:
-        servers.append(make_server(host, pages_port, pages_app(folder), threaded=True))
+        servers.append(
+            make_server(
+                host,
+                pages_port,
+                pages_app(folder),
+                threaded=True,
+                request_handler=QuietRequestHandler,
+            )
+        )
     for server in servers[1:]:
         threading.Thread(target=server.serve_forever, daemon=True).start()
     click.echo(f"Admin:  http://{host}:{admin_port}/")

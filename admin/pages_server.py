@@ -1,9 +1,15 @@
 """Serve the local publish folder as a bucket would: plain GETs, no listing."""
 
+import logging
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.shared_data import SharedDataMiddleware
+from werkzeug.serving import WSGIRequestHandler
+
+logger = logging.getLogger(__name__)
 
 PAGE_HEADERS = [
     ("Referrer-Policy", "no-referrer"),
@@ -25,3 +31,18 @@ def pages_app(folder: Path):
         return files(environ, start)
 
     return app
+
+
+def local_folder(publish_url: str) -> Path | None:
+    """Return the folder of a ``file://`` publish target, else None."""
+    parts = urllib.parse.urlsplit(publish_url)
+    if parts.scheme != "file":
+        return None
+    return Path(urllib.request.url2pathname(parts.path))
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """Log page requests at DEBUG only: their paths hold the pages' tokens."""
+
+    def log_request(self, code="-", size="-"):
+        logger.debug("%s %s", code, self.command)
