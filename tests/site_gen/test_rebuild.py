@@ -1,0 +1,60 @@
+import logging
+
+import pytest
+
+from site_gen import PageError
+from site_gen.content import dumps
+
+
+def fill(site, make_page, count):
+    tokens = [f"Rebuild_test_token_{n:05d}" for n in range(count)]
+    for token in tokens:
+        text = dumps(make_page(token=token, number=f"INV-{token[-5:]}"))
+        (site.content_dir / f"{token}.md").write_text(text, encoding="utf-8")
+    return tokens
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_rebuild_all_builds_every_page(site, make_page, tree, processes):
+    tokens = fill(site, make_page, 450)
+    stale = site.output_dir / "p" / "Gone_token_from_before_00.html"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("old")
+    done = []
+
+    count = site.rebuild_all(progress=done.append, processes=processes)
+
+    assert count == 450
+    assert sum(done) == 450 and len(done) == 3
+    css = site.builder.assets.css_key
+    assert tree(site.output_dir) == [css] + [f"p/{t}.html" for t in tokens]
+
+
+def test_rebuild_all_reports_unreadable_files_and_builds_the_rest(
+    site, make_page, tree
+):
+    tokens = fill(site, make_page, 5)
+    (site.content_dir / f"{tokens[2]}.md").write_text("garbage", encoding="utf-8")
+
+    with pytest.raises(PageError, match="1 content file") as raised:
+        site.rebuild_all(processes=1)
+
+    assert raised.value.tokens == (tokens[2],)
+    pages = [key for key in tree(site.output_dir) if key.startswith("p/")]
+    assert pages == [f"p/{t}.html" for t in tokens if t != tokens[2]]
+
+
+def test_pelican_logs_no_token_above_debug(site, make_page, caplog):
+    caplog.set_level(logging.INFO)
+    tokens = fill(site, make_page, 2)
+    (site.content_dir / f"{tokens[1]}.md").write_text("garbage", encoding="utf-8")
+
+    site.build(tokens[0])
+    with pytest.raises(PageError):
+        site.build(tokens[1])
+    site.publish(tokens[0])
+
+    for record in caplog.records:
+        text = record.getMessage()
+        assert not any(token in text for token in tokens), text
+        assert "ACME" not in text
