@@ -14,6 +14,7 @@ import os
 import tempfile
 import threading
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import jinja2
@@ -21,6 +22,7 @@ from markupsafe import Markup
 
 from . import content, view
 from .errors import PageError
+from .qrcache import qr_cache
 
 _logger_class = logging.getLoggerClass()
 _root_class = logging.getLogger().__class__
@@ -107,7 +109,12 @@ class PaypagesReader(BaseReader):
             raise
         today_iso = self.settings.get("PAYPAGES_TODAY")
         today = date.fromisoformat(today_iso) if today_iso else date.today()
-        invoice = view.present(page, today)
+        cache_path = self.settings.get("PAYPAGES_QR_CACHE")
+        if cache_path:
+            cache = qr_cache(cache_path)
+            invoice = view.present(page, today, partial(cache.svg, token))
+        else:
+            invoice = view.present(page, today)
         metadata = {"title": invoice["title"], "slug": token, "invoice": invoice}
 
         return view.render_notes(page["notes"]), metadata
@@ -205,12 +212,16 @@ _NO_FEEDS = {
 
 
 def pelican_settings(
-    content_dir: Path, output_dir: Path, today: date | None = None
+    content_dir: Path,
+    output_dir: Path,
+    today: date | None = None,
+    qr_cache: Path | None = None,
 ) -> dict:
     """Return the Pelican settings that build paypages from content_dir.
 
     Plain ``pelican`` given these settings (see :func:`write_pelicanconf`)
-    writes the same pages as :class:`Builder`.
+    writes the same pages as :class:`Builder`. With ``qr_cache``, QR codes
+    drawn before for the same payload are reused.
     """
     assets = Assets()
     page_url = PAGE_DIR + "/{slug}.html"
@@ -253,6 +264,7 @@ def pelican_settings(
             "bytecode_cache": _MemoryBytecodeCache(),
         },
         "PAYPAGES_TODAY": today.isoformat() if today else None,
+        "PAYPAGES_QR_CACHE": str(qr_cache) if qr_cache else None,
         "PAYPAGES_STYLESHEET": "../" + assets.css_key,
         # The theme's own script, inlined so that its CSP hash allows it.
         "PAYPAGES_SCRIPT": Markup(assets.script),  # noqa: S704
@@ -262,15 +274,20 @@ def pelican_settings(
     }
 
 
-def write_pelicanconf(path: Path, content_dir: Path, output_dir: Path) -> Path:
+def write_pelicanconf(
+    path: Path, content_dir: Path, output_dir: Path, qr_cache: Path | None = None
+) -> Path:
     """Write a pelicanconf.py with which plain ``pelican`` builds our pages."""
+    cache = f"Path({str(qr_cache)!r})" if qr_cache else "None"
     text = (
         '"""Settings for running plain pelican over paypages content."""\n\n'
         "from pathlib import Path\n\n"
         "from site_gen.build import pelican_settings\n\n"
         "globals().update(\n"
         "    pelican_settings(\n"
-        f"        Path({str(content_dir)!r}), Path({str(output_dir)!r})\n"
+        f"        Path({str(content_dir)!r}),\n"
+        f"        Path({str(output_dir)!r}),\n"
+        f"        qr_cache={cache},\n"
         "    )\n"
         ")\n"
     )
@@ -283,7 +300,11 @@ class Builder:
     """Build pages from content files with Pelican, in this process."""
 
     def __init__(
-        self, content_dir: Path, output_dir: Path, today: date | None = None
+        self,
+        content_dir: Path,
+        output_dir: Path,
+        today: date | None = None,
+        qr_cache: Path | None = None,
     ) -> None:
         self.content_dir = content_dir
         self.output_dir = output_dir
@@ -291,7 +312,7 @@ class Builder:
         with BUILD_LOCK:
             saved = locale.setlocale(locale.LC_ALL)
             try:
-                overrides = pelican_settings(content_dir, output_dir, today)
+                overrides = pelican_settings(content_dir, output_dir, today, qr_cache)
                 self.settings = read_settings(override=overrides)
             finally:
                 locale.setlocale(locale.LC_ALL, saved)

@@ -22,6 +22,14 @@ _ADDRESS_RES = {
 # The currency in which an amount can be put in a network's payment URI.
 _NATIVE_CURRENCY = {"bitcoin": "BTC", "ethereum": "ETH"}
 _WEI_PER_ETHER = Decimal(10) ** 18
+QR_OPTIONS = {
+    "border": 4,
+    "omitsize": True,
+    "svgclass": "qr",
+    "lineclass": None,
+    "dark": "#000",
+    "light": "#fff",
+}
 
 
 def safe_link(link: str | None) -> str | None:
@@ -122,15 +130,8 @@ def crypto_uri(crypto: dict, currency: str, amount: str) -> str | None:
     return f"{uri}?value={int(due * _WEI_PER_ETHER)}"
 
 
-def qr_svg(data: str, *, error: str = "m") -> str:
-    """Return a QR code of ``data`` as an SVG element sized by its viewBox."""
-    code = segno.make_qr(data.encode("utf-8"), error=error, boost_error=False)
+def qr_svg(data: str) -> str:
+    """Return a QR code of data (level M, as EPC requires) as inline SVG."""
+    code = segno.make_qr(data.encode("utf-8"), error="m", boost_error=False)
 
-    return code.svg_inline(
-        border=4,
-        omitsize=True,
-        svgclass="qr",
-        lineclass=None,
-        dark="#000",
-        light="#fff",
-    )
+    return code.svg_inline(**QR_OPTIONS)

@@ -13,6 +13,7 @@ from . import content
 from .build import ASSET_DIR, BUILD_LOCK, PAGE_DIR, Builder, safe_join, write_atomic
 from .errors import PageError, SettingsError
 from .manifest import Manifest
+from .qrcache import qr_cache
 from .targets import check_http_url, parse_publish_url
 
 logger = logging.getLogger(__name__)
@@ -73,7 +74,10 @@ class Site:
         self.content_dir.mkdir(parents=True, exist_ok=True)
         self.output_dir.mkdir(parents=True, exist_ok=True)
         self.manifest = Manifest(manifest_path, f"{self.target.url} {endpoint}")
-        self.builder = Builder(self.content_dir, self.output_dir, today)
+        self.qr_cache_path = manifest_path.with_suffix(".qr.sqlite")
+        self.builder = Builder(
+            self.content_dir, self.output_dir, today, self.qr_cache_path
+        )
 
     def page_key(self, token: str) -> str:
         """Return the object key of a page, relative to the target."""
@@ -147,6 +151,7 @@ class Site:
         self.manifest.forget(key)
         safe_join(self.output_dir, key).unlink(missing_ok=True)
         self._content_path(token).unlink(missing_ok=True)
+        qr_cache(str(self.qr_cache_path)).forget(token)
         logger.debug("Removed %s", key)
 
     def tokens(self) -> list[str]:
@@ -184,7 +189,7 @@ class Site:
             built, failed = _collect(results, progress)
         else:
             context = multiprocessing.get_context("spawn")
-            args = (self.content_dir, self.output_dir, self.today)
+            args = (self.content_dir, self.output_dir, self.today, self.qr_cache_path)
             with context.Pool(min(processes, len(shards)), _start_worker, args) as pool:
                 built, failed = _collect(
                     pool.imap_unordered(_build_shard, shards), progress
@@ -247,9 +252,9 @@ class Site:
 _worker_builder: Builder | None = None
 
 
-def _start_worker(content_dir: Path, output_dir: Path, today: date | None) -> None:
+def _start_worker(*args) -> None:
     global _worker_builder
-    _worker_builder = Builder(content_dir, output_dir, today)
+    _worker_builder = Builder(*args)
 
 
 def _build_shard(tokens: list[str]) -> tuple[int, list[str]]:

@@ -1,5 +1,7 @@
 """Turn a validated page dict into what the template shows, all text formatted."""
 
+import threading
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from urllib.parse import quote
@@ -38,11 +40,23 @@ def _keep_absolute_links(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
+_local = threading.local()
+
+
+def _markdown() -> markdown.Markdown:
+    # Making a Markdown instance costs more than converting short notes:
+    # keep one per thread and reset it between documents.
+    if not hasattr(_local, "markdown"):
+        _local.markdown = markdown.Markdown(extensions=["sane_lists", "nl2br"])
+
+    return _local.markdown.reset()
+
+
 def render_notes(text: str) -> str:
     """Render the owner's Markdown notes to sanitized HTML."""
     if not text.strip():
         return ""
-    html = markdown.markdown(text, extensions=["sane_lists", "nl2br"])
+    html = _markdown().convert(text)
 
     return nh3.clean(
         html,
@@ -83,7 +97,15 @@ def _lines(page: dict, language: str) -> list[dict]:
     ]
 
 
-def _bank(page: dict, labels: dict) -> dict | None:
+# Draws a QR code: (slot, data) -> SVG. Slots name the code on the page.
+QrDrawer = Callable[[str, str], str]
+
+
+def _draw(slot: str, data: str) -> str:
+    return payment.qr_svg(data)
+
+
+def _bank(page: dict, qr: QrDrawer) -> dict | None:
     bank = page["payment"]["bank"]
     if not bank:
         return None
@@ -98,11 +120,11 @@ def _bank(page: dict, labels: dict) -> dict | None:
         "bic": payment.compact(bank["bic"]),
         "reference": page["number"],
         # segno's SVG holds only the modules' geometry, never the text.
-        "epc_qr": Markup(payment.qr_svg(payload)) if payload else None,  # noqa: S704
+        "epc_qr": Markup(qr("epc", payload)) if payload else None,  # noqa: S704
     }
 
 
-def _crypto(page: dict, labels: dict) -> dict | None:
+def _crypto(page: dict, labels: dict, qr: QrDrawer) -> dict | None:
     crypto = page["payment"]["crypto"]
     if not crypto:
         return None
@@ -114,7 +136,7 @@ def _crypto(page: dict, labels: dict) -> dict | None:
         "network": labels["network_" + crypto["network"]],
         "address": crypto["address"].strip(),
         "uri": uri,
-        "qr": Markup(payment.qr_svg(uri)),  # noqa: S704 (geometry only)
+        "qr": Markup(qr("crypto", uri)),  # noqa: S704 (geometry only)
     }
 
 
@@ -127,7 +149,7 @@ def _paid_mailto(page: dict, labels: dict) -> str | None:
     return f"mailto:{quote(email, safe='@')}?subject={quote(subject, safe='')}"
 
 
-def present(page: dict, today: date) -> dict:
+def present(page: dict, today: date, qr: QrDrawer = _draw) -> dict:
     """Return the template's view of a validated page dict on a given day."""
     language = i18n.pick_language(page["language"])
     labels = i18n.labels(language)
@@ -162,15 +184,15 @@ def present(page: dict, today: date) -> dict:
         "crypto": None,
         "paid_mailto": None,
     }
-    if page["status"] == "paid":
-        paid_on = page["paid_on"] or page["issue_date"]
-        view["paid_on"] = labels["paid_on"].format(
-            date=i18n.long_date(paid_on, language)
-        )
+    if page["status"] == "paid" and page["paid_on"]:
+        paid_on = i18n.long_date(page["paid_on"], language)
+        view["paid_on"] = labels["paid_on"].format(date=paid_on)
+    elif page["status"] == "paid":
+        view["paid_on"] = labels["status_paid"]
     if payable:
         view["pay_link"] = payment.safe_link(page["payment"]["link"])
-        view["bank"] = _bank(page, labels)
-        view["crypto"] = _crypto(page, labels)
+        view["bank"] = _bank(page, qr)
+        view["crypto"] = _crypto(page, labels, qr)
         view["paid_mailto"] = _paid_mailto(page, labels)
 
     return view

@@ -1,4 +1,6 @@
 import logging
+import sqlite3
+from contextlib import closing
 
 import pytest
 
@@ -58,3 +60,26 @@ def test_pelican_logs_no_token_above_debug(site, make_page, caplog):
         text = record.getMessage()
         assert not any(token in text for token in tokens), text
         assert "ACME" not in text
+
+
+def qr_rows(site):
+    with closing(sqlite3.connect(site.qr_cache_path)) as db:
+        return db.execute("SELECT token, slot, digest FROM qr_codes").fetchall()
+
+
+def test_qr_codes_are_drawn_once_per_payload(site, make_page, decode_qr):
+    page = make_page()
+    first = site.render(page)
+    [(token, slot, digest)] = qr_rows(site)
+
+    assert (token, slot) == (page["token"], "epc")
+    assert site.render(page) == first
+    assert qr_rows(site) == [(token, slot, digest)]
+
+    page["totals"]["due"] = "99.00"
+    assert decode_qr(site.render(page))[0].split("\n")[7] == "EUR99"
+    [(_, _, new_digest)] = qr_rows(site)
+    assert new_digest != digest
+
+    site.remove(page["token"])
+    assert qr_rows(site) == []
