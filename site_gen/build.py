@@ -234,7 +234,12 @@ def pelican_settings(
         "RELATIVE_URLS": False,
         "TIMEZONE": "UTC",
         "DEFAULT_LANG": "en",
-        "READERS": {"md": PaypagesReader, "html": None, "htm": None, "rst": None},
+        # Our reader for .md and no reader for anything else, so a stray file
+        # in content/ can never become a page.
+        "READERS": {
+            "md": PaypagesReader,
+            **dict.fromkeys(("markdown", "mkd", "mdown", "html", "htm", "rst")),
+        },
         "PLUGINS": ["site_gen.pelican_plugin"],
         "ARTICLE_PATHS": [],
         "PAGE_PATHS": [""],
@@ -317,6 +322,7 @@ class Builder:
             finally:
                 locale.setlocale(locale.LC_ALL, saved)
         self.settings["PLUGINS"] = []
+        _quiet_pelican_loggers()
 
     def build(self, tokens: list[str]) -> list[str]:
         """Build the pages of tokens; return the output keys, assets first."""

@@ -10,7 +10,15 @@ from datetime import date
 from pathlib import Path
 
 from . import content
-from .build import ASSET_DIR, BUILD_LOCK, PAGE_DIR, Builder, safe_join, write_atomic
+from .build import (
+    ASSET_DIR,
+    BUILD_LOCK,
+    PAGE_DIR,
+    Builder,
+    safe_join,
+    write_assets,
+    write_atomic,
+)
 from .errors import PageError, SettingsError
 from .manifest import Manifest
 from .qrcache import qr_cache
@@ -181,7 +189,7 @@ class Site:
         """Rebuild every page from content/ in parallel shards; return the count."""
         tokens = self.tokens()
         self._prune_output(tokens)
-        self.builder.build([])
+        write_assets(self.output_dir, self.builder.assets)
         processes = processes or os.cpu_count() or 1
         shards = [tokens[i : i + SHARD_SIZE] for i in range(0, len(tokens), SHARD_SIZE)]
         if processes == 1 or len(shards) <= 1:

@@ -136,6 +136,7 @@ class S3Target:
     def client(self):
         """Return the boto3 S3 client, made on first use."""
         if self._client is None:
+            # Imported on first use: rebuild workers never publish.
             import boto3
             from botocore.config import Config
 
@@ -223,10 +224,11 @@ class S3Target:
         }
 
 
-def _client_error_reason(exc, bucket: str) -> str:
-    error = exc.response.get("Error", {})
+def _client_error_reason(exc: Exception, bucket: str) -> str:
+    response = getattr(exc, "response", {})
+    error = response.get("Error", {})
     code = str(error.get("Code", ""))
-    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     if code in ("NoSuchBucket",) or (status == 404 and code in ("404", "NotFound")):
         return f"The S3 bucket {bucket!r} does not exist."
     if code in (
@@ -243,7 +245,7 @@ def _client_error_reason(exc, bucket: str) -> str:
     return f"The storage refused the request ({code or status})."
 
 
-def _botocore_reason(exc) -> str:
+def _botocore_reason(exc: Exception) -> str:
     from botocore.exceptions import (
         ConnectTimeoutError,
         EndpointConnectionError,

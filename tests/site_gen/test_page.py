@@ -221,6 +221,8 @@ def test_plain_pelican_builds_the_same_page(make_site, make_page, tmp_path, tree
     site = make_site(today=None)
     page = make_page(due_date="2999-12-31")
     ours = site.render(page)
+    for stray in ("about.markdown", "index.html", "notes.rst", "x.mkd"):
+        (site.content_dir / stray).write_text("Title: stray\n\nstray\n")
     conf = write_pelicanconf(
         tmp_path / "pelicanconf.py", site.content_dir, tmp_path / "plain"
     )
