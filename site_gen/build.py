@@ -61,15 +61,14 @@ class _QuietPelican(logging.Filter):
 
 
 def _quiet_pelican_loggers() -> None:
-    quiet = _QuietPelican()
-    names = [name for name in logging.root.manager.loggerDict if name == "pelican"]
-    names += [
-        name for name in logging.root.manager.loggerDict if name.startswith("pelican.")
-    ]
-    for name in names:
+    # A filter on a logger sees only that logger's own records: set one on
+    # each of Pelican's loggers.
+    for name in list(logging.root.manager.loggerDict):
+        if name != "pelican" and not name.startswith("pelican."):
+            continue
         pelican_logger = logging.getLogger(name)
         if not any(isinstance(f, _QuietPelican) for f in pelican_logger.filters):
-            pelican_logger.addFilter(quiet)
+            pelican_logger.addFilter(_QuietPelican())
 
 
 _quiet_pelican_loggers()
@@ -103,9 +102,11 @@ class PaypagesReader(BaseReader):
             text = Path(source_path).read_text(encoding="utf-8")
             page = content.loads(text, content.check_token(token))
         except (OSError, UnicodeDecodeError, PageError) as exc:
-            failure = exc if isinstance(exc, PageError) else None
-            _failures.by_token = getattr(_failures, "by_token", {})
-            _failures.by_token[token] = failure
+            # Pelican logs and skips a file its reader fails on: keep the
+            # reason, so the build can raise it.
+            if not hasattr(_failures, "by_token"):
+                _failures.by_token = {}
+            _failures.by_token[token] = exc
             raise
         today_iso = self.settings.get("PAYPAGES_TODAY")
         today = date.fromisoformat(today_iso) if today_iso else date.today()
@@ -346,7 +347,9 @@ class Builder:
         _failures.by_token = {}
         absent = [t for t in tokens if not (self.content_dir / f"{t}.md").is_file()]
         if absent:
-            raise PageError("A page has no content file: write it first.", absent)
+            raise PageError(
+                "A page has no content file: write it first.", tuple(absent)
+            )
         generator = PagesGenerator(
             context=context,
             settings=settings,
@@ -365,13 +368,16 @@ class Builder:
         try:
             generator.generate_output(Writer(str(self.output_dir), settings=settings))
         except RuntimeError as exc:
-            raise PageError("Two pages would write one output file.") from exc
+            raise PageError(
+                "Pelican refused to write a page: two pages would write one "
+                "file, or a path would leave the output folder."
+            ) from exc
 
         return [f"{PAGE_DIR}/{token}.html" for token in tokens]
 
     def _failure(self, missing: list[str]) -> PageError:
         found = [_failures.by_token.get(token) for token in missing]
-        reasons = {str(exc) for exc in found if exc is not None}
+        reasons = {str(exc) for exc in found if isinstance(exc, PageError)}
         detail = "; ".join(sorted(reasons)) or "see the debug log for Pelican's reason"
         logger.debug("Pelican could not read %s", ", ".join(missing))
         count = len(missing)

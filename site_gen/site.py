@@ -44,15 +44,21 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _directory(value: object, setting: str) -> Path:
+def _path(value: object, setting: str) -> Path:
     if not isinstance(value, str | os.PathLike) or not str(value):
-        raise SettingsError(f"{setting} must be a folder path.")
+        raise SettingsError(f"{setting} must be a file system path.")
 
     return Path(value).resolve()
 
 
 class Site:
-    """Write, build and publish the payment pages of one site."""
+    """Write, build and publish the payment pages of one site.
+
+    Every setting is checked at once. ``today`` freezes the day against
+    which open invoices are found overdue (tests); by default it is the
+    day of each build. paypages owns everything under an S3 prefix; with
+    no prefix, only the ``p/`` and ``assets/`` folders of the bucket.
+    """
 
     def __init__(
         self,
@@ -64,9 +70,9 @@ class Site:
         s3_endpoint_url: str | None = None,
         today: date | None = None,
     ) -> None:
-        self.content_dir = _directory(content_dir, "PAYPAGES_CONTENT_DIR")
-        self.output_dir = _directory(output_dir, "PAYPAGES_OUTPUT_DIR")
-        manifest_path = _directory(manifest_path, "PAYPAGES_MANIFEST_PATH")
+        self.content_dir = _path(content_dir, "PAYPAGES_CONTENT_DIR")
+        self.output_dir = _path(output_dir, "PAYPAGES_OUTPUT_DIR")
+        manifest_path = _path(manifest_path, "PAYPAGES_MANIFEST_PATH")
         if self.content_dir == self.output_dir:
             raise SettingsError(
                 "PAYPAGES_CONTENT_DIR and PAYPAGES_OUTPUT_DIR must be two folders."
