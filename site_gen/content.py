@@ -122,7 +122,9 @@ def _payment(value: object) -> dict:
     if bank:
         bank = _mapping(bank, "payment.bank")
         result["bank"] = {
-            "beneficiary": _text(bank.get("beneficiary"), "payment.bank.beneficiary"),
+            "beneficiary": _text(
+                bank.get("beneficiary"), "payment.bank.beneficiary", optional=True
+            ),
             "iban": _text(bank.get("iban"), "payment.bank.iban"),
             "bic": _text(bank.get("bic"), "payment.bank.bic", optional=True),
         }

@@ -109,6 +109,8 @@ def _bank(page: dict, qr: QrDrawer) -> dict | None:
     bank = page["payment"]["bank"]
     if not bank:
         return None
+    # Without a beneficiary of its own, the account is the seller's.
+    bank = {**bank, "beneficiary": bank["beneficiary"] or page["seller"]["name"]}
     payload = None
     if page["currency"] == "EUR":
         payload = payment.epc_payload(bank, page["totals"]["due"], page["number"])

@@ -146,3 +146,13 @@ def test_crypto_qr_on_the_page_scans_to_the_uri(site, make_page, decode_qr):
 
     assert decode_qr(html) == [f"bitcoin:{BTC}?amount=0.0042"]
     assert f'href="bitcoin:{BTC}?amount=0.0042"' in html
+
+
+def test_beneficiary_defaults_to_the_seller(site, make_page, decode_qr):
+    page = make_page()
+    page["payment"]["bank"]["beneficiary"] = None
+    page["payment"]["bank"]["bic"] = None
+
+    html = site.render(page)
+
+    assert decode_qr(html)[0].split("\n")[4:6] == ["", "Bits'n'Bugs"]
