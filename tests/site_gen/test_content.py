@@ -4,6 +4,7 @@ import re
 import pytest
 
 from site_gen import PageError
+from site_gen.build import safe_join
 from site_gen.content import dumps, loads
 
 LINE_BREAKERS = ["\n", "\r", "\r\n", "\u2028", "\u2029", "\x85", "\x0b", "\x0c"]
@@ -158,3 +159,15 @@ def test_non_utf8_content_file_is_an_error(site, make_page):
 def test_invalid_page_dict_is_refused(site, make_page, change):
     with pytest.raises(PageError):
         site.write(make_page(**change))
+
+
+@pytest.mark.parametrize(
+    "key", ["../escape.html", "p/../../escape.html", "/etc/passwd"]
+)
+def test_output_paths_cannot_leave_their_root(tmp_path, key):
+    with pytest.raises(PageError, match="would leave"):
+        safe_join(tmp_path / "output", key)
+
+
+def test_output_paths_inside_their_root(tmp_path):
+    assert safe_join(tmp_path, "p/x.html") == tmp_path / "p" / "x.html"
