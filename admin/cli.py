@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from admin import ConfigError, create_app, mail, publishing, tokens
 from admin.auth import create_owner, find_owner
 from admin.db import db
+from admin.demo import demo
 from admin.models import ApiToken, Invoice, Owner
 
 
@@ -270,6 +271,7 @@ def init_app(app) -> None:
         storage,
         settings_table,
         run,
+        demo,
     ):
         app.cli.add_command(command)
     mail.register_cli(app.cli)
