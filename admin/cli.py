@@ -163,11 +163,15 @@ def tokens_revoke(token_id: int):
 @with_appcontext
 def rebuild():
     """Rebuild every page from content/, for theme or settings changes."""
+    from site_gen import PageError
+
     site = publishing.site()
-    total = site.count_pages() if hasattr(site, "count_pages") else None
-    with click.progressbar(length=total or 0, label="Rebuilding pages") as bar:
-        count = site.rebuild_all(progress=bar.update)
-    click.echo(f"Rebuilt {count} pages.")
+    with click.progressbar(length=len(site.tokens()), label="Rebuilding pages") as bar:
+        try:
+            count = site.rebuild_all(progress=bar.update)
+        except PageError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"Rebuilt {count} pages; `paypages publish --all` uploads them.")
 
 
 @click.command("publish")
@@ -188,7 +192,10 @@ def publish(mode: str | None):
             result = publishing.site().publish_all()
         except PublishError as exc:
             raise click.ClickException(str(exc)) from exc
-        click.echo(f"Synced the target: {result}.")
+        click.echo(
+            f"Uploaded {len(result.uploaded)} objects, deleted "
+            f"{len(result.deleted)}, left {result.unchanged} unchanged."
+        )
     else:
         raise click.UsageError("Say --pending or --all.")
 
