@@ -258,6 +258,10 @@ def run(host: str, admin_port: int, pages_port: int):
     click.echo(f"Admin:  http://{host}:{admin_port}/")
     if folder is not None:
         click.echo(f"Pages:  http://{host}:{pages_port}/  (from {folder})")
+    if app.config.get("SMTP_URL"):
+        click.echo("Mail:   sent through PAYPAGES_SMTP_URL")
+    else:
+        click.echo(f"Mail:   saved to {app.config['MAILDIR']} (no SMTP set)")
     click.echo("Press Ctrl-C to stop.")
     try:
         servers[0].serve_forever()

@@ -142,9 +142,9 @@ def init_app(app: Flask) -> None:
     target = parse_smtp_url(app.config.get("SMTP_URL"))
     sender_address(app.config.get("MAIL_FROM"))
     if target is None:
-        logger.info("No SMTP_URL: client mail is saved to %r.", app.config["MAILDIR"])
+        logger.debug("No SMTP_URL: client mail is saved to %r.", app.config["MAILDIR"])
     else:
-        logger.info("Client mail goes to the SMTP server %r.", target.where)
+        logger.debug("Client mail goes to the SMTP server %r.", target.where)
 
 
 def parse_smtp_url(url: str | None) -> SmtpTarget | None:
