@@ -2,8 +2,8 @@
 
 Each name can be set from the environment as ``PAYPAGES_<NAME>``; values
 are read as JSON where they parse as JSON (``PAYPAGES_EMAIL_DAILY_CAP=50``)
-and as plain strings otherwise. ``docs/settings.md`` and the README's table
-are generated from this table by ``paypages settings``.
+and as plain strings otherwise. The README's settings table is printed from
+this one by ``paypages settings``.
 """
 
 from pathlib import Path
