@@ -27,6 +27,7 @@ from .qrcache import qr_cache
 _logger_class = logging.getLoggerClass()
 _root_class = logging.getLogger().__class__
 
+from pelican.contents import Content  # noqa: E402
 from pelican.generators import PagesGenerator  # noqa: E402
 from pelican.readers import BaseReader  # noqa: E402
 from pelican.settings import read_settings  # noqa: E402
@@ -72,6 +73,16 @@ def _quiet_pelican_loggers() -> None:
 
 
 _quiet_pelican_loggers()
+
+
+def _forget_built_pages() -> None:
+    # Pelican memoizes Content.get_content and get_summary in one dict per
+    # method, shared by all pages and keyed by the page itself
+    # (pelican.utils.memoized): every page ever built would stay in memory.
+    for name in ("get_content", "get_summary"):
+        cache = getattr(vars(Content).get(name), "cache", None)
+        if isinstance(cache, dict):
+            cache.clear()
 
 
 class _MemoryBytecodeCache(jinja2.BytecodeCache):
@@ -331,7 +342,10 @@ class Builder:
             content.check_token(token)
         with BUILD_LOCK:
             keys = write_assets(self.output_dir, self.assets)
-            keys += self._run_pelican(tokens)
+            try:
+                keys += self._run_pelican(tokens)
+            finally:
+                _forget_built_pages()
 
         return keys
 

@@ -1,8 +1,10 @@
+import gc
 import logging
 import sqlite3
 from contextlib import closing
 
 import pytest
+from pelican.contents import Page
 
 from site_gen import PageError
 from site_gen.content import dumps
@@ -83,3 +85,13 @@ def test_qr_codes_are_drawn_once_per_payload(site, make_page, decode_qr):
 
     site.remove(page["token"])
     assert qr_rows(site) == []
+
+
+def test_built_pages_do_not_stay_in_memory(site, make_page):
+    tokens = fill(site, make_page, 3)
+
+    for token in tokens:
+        site.build(token)
+    gc.collect()
+
+    assert [o for o in gc.get_objects() if isinstance(o, Page)] == []
