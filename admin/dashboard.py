@@ -5,6 +5,7 @@ import datetime as dt
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
 
 from admin import mail
 from admin.db import db
@@ -44,8 +45,13 @@ def invoice_page(owner_id: int, status: str, page: int, per_page: int, today):
     elif status != "all":
         query = query.where(Invoice.status == status)
     count = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    # The API shows each invoice's lines and mail: load them in two queries,
+    # not two per invoice.
     invoices = db.session.scalars(
-        query.order_by(Invoice.id.desc()).limit(per_page).offset((page - 1) * per_page)
+        query.order_by(Invoice.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .options(selectinload(Invoice.lines), selectinload(Invoice.mails))
     ).all()
 
     return invoices, count
