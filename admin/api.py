@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.datastructures import MultiDict
+from wtforms import BooleanField, FieldList, FormField
 
 from admin import ledger, tokens
 from admin.dashboard import FILTERS, invoice_page
@@ -49,8 +50,48 @@ def _body() -> dict:
         raise BadRequest("The body is not valid JSON.") from exc
     if not isinstance(payload, dict):
         raise BadRequest("The body must be a JSON object.")
+    try:
+        json.dumps(payload, default=str, ensure_ascii=False).encode()
+    except UnicodeEncodeError as exc:
+        raise BadRequest("The body holds a lone UTF-16 surrogate (\\ud800).") from exc
 
     return payload
+
+
+def _shape_error(form, values: dict, prefix: str = "") -> tuple[str, str] | None:
+    """Name the first value whose JSON type does not fit its field."""
+    for key, value in values.items():
+        if key not in form._fields or value is None:
+            continue  # unknown keys are ignored, null means "left out"
+        field, name = form[key], f"{prefix}{key}"
+        if isinstance(field, FormField):
+            if not isinstance(value, dict):
+                return name, "Must be a JSON object."
+            found = _shape_error(field.form, value, name + ".")
+        elif isinstance(field, FieldList):
+            if not isinstance(value, list):
+                return name, "Must be a JSON array."
+            if len(value) > (field.max_entries or len(value)):
+                return name, f"At most {field.max_entries} entries."
+            found = None
+            for index, item in enumerate(value):
+                if not isinstance(item, dict):
+                    return f"{name}.{index}", "Must be a JSON object."
+                entry = field.entries[index] if index < len(field.entries) else None
+                if entry is not None:
+                    found = found or _shape_error(entry.form, item, f"{name}.{index}.")
+        elif isinstance(field, BooleanField):
+            found = (
+                None if isinstance(value, bool) else (name, "Must be true or false.")
+            )
+        elif isinstance(value, bool | dict | list):
+            found = name, "Must be a string."
+        else:
+            found = None
+        if found:
+            return found
+
+    return None
 
 
 def _merge(base: dict, patch: dict) -> dict:
@@ -65,8 +106,10 @@ def _merge(base: dict, patch: dict) -> dict:
 
 
 def _form(form_class, values: dict):
-    flat = {key: value for key, value in flatten(values).items() if value != "None"}
-    form = form_class(formdata=MultiDict(flat), meta={"csrf": False})
+    form = form_class(formdata=MultiDict(flatten(values)), meta={"csrf": False})
+    wrong = _shape_error(form, values)
+    if wrong:
+        return None, json_error(400, wrong[1], wrong[0])
     if not form.validate():
         field, message = first_error(form.errors)
         return None, json_error(400, message, field)
@@ -106,13 +149,13 @@ def create_invoice():
     return jsonify(ledger.to_json(invoice)), 201
 
 
-@bp.get("/invoices/<int:invoice_id>")
+@bp.get("/invoices/<id:invoice_id>")
 def get_invoice(invoice_id: int):
     """Return one invoice."""
     return jsonify(ledger.to_json(ledger.get_owned(g.owner, invoice_id)))
 
 
-@bp.patch("/invoices/<int:invoice_id>")
+@bp.patch("/invoices/<id:invoice_id>")
 def patch_invoice(invoice_id: int):
     """Change a draft; fields left out keep their values."""
     invoice = ledger.get_owned(g.owner, invoice_id)
@@ -127,14 +170,14 @@ def patch_invoice(invoice_id: int):
     return jsonify(ledger.to_json(invoice))
 
 
-@bp.delete("/invoices/<int:invoice_id>")
+@bp.delete("/invoices/<id:invoice_id>")
 def delete_invoice(invoice_id: int):
     """Delete a draft."""
     ledger.delete_draft(ledger.get_owned(g.owner, invoice_id, lock=True))
     return "", 204
 
 
-@bp.post("/invoices/<int:invoice_id>/issue")
+@bp.post("/invoices/<id:invoice_id>/issue")
 def issue_invoice(invoice_id: int):
     """Issue a draft: number, page, and the client's email where allowed."""
     invoice = ledger.get_owned(g.owner, invoice_id, lock=True)
@@ -142,7 +185,7 @@ def issue_invoice(invoice_id: int):
     return jsonify(ledger.to_json(invoice))
 
 
-@bp.post("/invoices/<int:invoice_id>/paid")
+@bp.post("/invoices/<id:invoice_id>/paid")
 def paid_invoice(invoice_id: int):
     """Mark an open invoice paid, on ``paid_on`` (default: today)."""
     body = _body()
@@ -162,7 +205,7 @@ def paid_invoice(invoice_id: int):
     return jsonify(ledger.to_json(invoice))
 
 
-@bp.post("/invoices/<int:invoice_id>/void")
+@bp.post("/invoices/<id:invoice_id>/void")
 def void_invoice(invoice_id: int):
     """Void an open invoice for good."""
     invoice = ledger.get_owned(g.owner, invoice_id, lock=True)
@@ -170,7 +213,7 @@ def void_invoice(invoice_id: int):
     return jsonify(ledger.to_json(invoice))
 
 
-@bp.post("/invoices/<int:invoice_id>/rotate-link")
+@bp.post("/invoices/<id:invoice_id>/rotate-link")
 def rotate_link(invoice_id: int):
     """Give the invoice a new link; the old one stops working."""
     invoice = ledger.get_owned(g.owner, invoice_id, lock=True)

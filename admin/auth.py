@@ -4,6 +4,7 @@ import functools
 import hashlib
 import logging
 import re
+import urllib.parse
 
 from flask import (
     Blueprint,
@@ -12,6 +13,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
@@ -112,7 +114,7 @@ def signup():
         else:
             owner = create_owner(form.email.data, form.password.data)
             db.session.commit()
-            login_user(owner)
+            _start_session(owner)
             flash("Welcome! Fill in your profile: it is what your clients see.")
             return redirect(url_for("profile.edit"))
 
@@ -134,7 +136,7 @@ def signin():
     if form.validate_on_submit():
         owner = verify(form.email.data, form.password.data)
         if owner is not None:
-            login_user(owner)
+            _start_session(owner)
             return redirect(_safe_next() or url_for("dashboard.index"))
         form.password.errors.append(SIGN_IN_FAILED)
 
@@ -149,8 +151,24 @@ def signout():
     return redirect(url_for("auth.signin"))
 
 
+def _start_session(owner: Owner) -> None:
+    # A fresh session at sign-in: nothing planted before it carries over,
+    # the CSRF token included.
+    session.clear()
+    login_user(owner)
+
+
 def _safe_next() -> str | None:
+    """Return ``next`` when it is a path on this site, else None."""
     target = request.args.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    if any(ch in target for ch in "\\") or any(
+        ord(ch) < 0x21 or ord(ch) == 0x7F for ch in target
+    ):
+        return None
+    parts = urllib.parse.urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+
+    return target

@@ -45,6 +45,8 @@ def invoice_page(owner_id: int, status: str, page: int, per_page: int, today):
     elif status != "all":
         query = query.where(Invoice.status == status)
     count = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    if (page - 1) * per_page >= max(count, 1):
+        return [], count
     # The API shows each invoice's lines and mail: load them in two queries,
     # not two per invoice.
     invoices = db.session.scalars(
@@ -71,6 +73,8 @@ def index():
     today = dt.date.today()
     invoices, count = invoice_page(current_user.id, status, page, per_page, today)
     pages = max(1, -(-count // per_page))
+    if page > pages:
+        abort(404)
 
     return render_template(
         "dashboard/index.html",

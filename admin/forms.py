@@ -5,7 +5,9 @@ The API flattens its JSON into the same field names the HTML form posts
 of rules checks both and they cannot drift apart.
 """
 
+import datetime as dt
 import re
+import unicodedata
 import urllib.parse
 from decimal import Decimal, InvalidOperation
 
@@ -40,7 +42,7 @@ from admin.i18n import LANGUAGES
 MAX_LINES = 100
 MAX_QUANTITY = Decimal("1000000")
 MAX_UNIT_PRICE = Decimal("1000000000")
-PLAIN_DECIMAL = re.compile(r"^-?\d{1,15}(\.\d{1,12})?$")
+PLAIN_DECIMAL = re.compile(r"^-?[0-9]{1,15}(\.[0-9]{1,12})?$")
 CRYPTO_ADDRESS = {
     "bitcoin": re.compile(
         r"^(bc1[02-9ac-hj-np-z]{11,71}|[13][1-9A-HJ-NP-Za-km-z]{25,34})$"
@@ -112,6 +114,17 @@ def no_line_breaks(form, field):
         raise ValidationError("Must be a single line.")
 
 
+def no_nul(form, field):
+    if field.data and "\x00" in field.data:
+        raise ValidationError("Cannot contain a NUL character.")
+
+
+def sane_date(form, field):
+    """Keep dates to this century: a typo should not make year 1 or 9999."""
+    if field.data and not dt.date(2000, 1, 1) <= field.data <= dt.date(2099, 12, 31):
+        raise ValidationError("Use a date between 2000 and 2099.")
+
+
 def http_url(form, field):
     """Accept only an absolute http or https link."""
     if not field.data:
@@ -119,8 +132,10 @@ def http_url(form, field):
     parsed = urllib.parse.urlsplit(field.data)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise ValidationError("Use a link that starts with https:// or http://.")
-    if any(ch.isspace() or ord(ch) < 32 for ch in field.data):
-        raise ValidationError("A link cannot contain spaces or line breaks.")
+    if any(
+        ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") for ch in field.data
+    ):
+        raise ValidationError("A link cannot contain spaces or invisible characters.")
 
 
 def currency_code(form, field):
@@ -134,14 +149,16 @@ def currency_code(form, field):
 class ClientForm(Form):
     name = StringField(
         "Client name",
-        [DataRequired("Enter the client's name."), Length(max=200)],
+        [DataRequired("Enter the client's name."), Length(max=200), no_line_breaks],
         filters=[_strip],
     )
     email = EmailField(
         "Client email", [Optional(), Length(max=254), valid_email], filters=[_strip]
     )
     language = SelectField("Client language", choices=LANGUAGE_CHOICES, default="en")
-    address = TextAreaField("Client address", [Length(max=1000)], filters=[_strip])
+    address = TextAreaField(
+        "Client address", [Length(max=1000), no_nul], filters=[_strip]
+    )
 
 
 class BankForm(Form):
@@ -217,7 +234,9 @@ class PaymentForm(Form):
 
 
 class LineForm(Form):
-    description = StringField("Description", [Length(max=500)], filters=[_strip])
+    description = StringField(
+        "Description", [Length(max=500), no_line_breaks], filters=[_strip]
+    )
     quantity = DecimalText("Quantity", places=3, maximum=MAX_QUANTITY)
     unit_price = DecimalText("Unit price", maximum=MAX_UNIT_PRICE)
     discount_percent = DecimalText("Discount %", places=2, maximum=Decimal(100))
@@ -248,12 +267,22 @@ class LineForm(Form):
 class InvoiceForm(FlaskForm):
     client = FormField(ClientForm)
     currency = StringField("Currency", [currency_code], default="EUR")
-    issue_date = DateField("Issue date", [InputRequired("Enter the issue date.")])
-    due_date = DateField("Due date", [InputRequired("Enter the due date.")])
+    issue_date = DateField(
+        "Issue date", [InputRequired("Enter the issue date."), sane_date]
+    )
+    due_date = DateField("Due date", [InputRequired("Enter the due date."), sane_date])
     lines = FieldList(FormField(LineForm), min_entries=1, max_entries=MAX_LINES)
-    notes = TextAreaField("Notes (Markdown)", [Length(max=10000)])
+    notes = TextAreaField("Notes (Markdown)", [Length(max=10000), no_nul])
     email_client = BooleanField("Email the link to the client", default=True)
     payment = FormField(PaymentForm)
+
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
+        # FieldList drops entries past max_entries without a word: count them.
+        posted = self.meta.wrap_formdata(self, formdata) or ()
+        self.lines_posted = len(
+            {key.split("-")[1] for key in posted if key.startswith("lines-")}
+        )
+        super().process(formdata, obj, data, extra_filters, **kwargs)
 
     def filled_lines(self) -> list[LineForm]:
         return [entry.form for entry in self.lines if not entry.form.is_blank]
@@ -264,6 +293,9 @@ class InvoiceForm(FlaskForm):
         if issued and due and due < issued:
             self.due_date.errors.append("The due date is before the issue date.")
             ok = False
+        if self.lines_posted > MAX_LINES:
+            self.lines.errors = [f"An invoice has at most {MAX_LINES} lines."]
+            return False
         if not self.filled_lines():
             self.lines.errors.append("Add at least one line.")
             ok = False
@@ -287,7 +319,7 @@ class ProfileForm(FlaskForm):
     display_name = StringField(
         "Display name", [Length(max=200), no_line_breaks], filters=[_strip]
     )
-    address = TextAreaField("Address", [Length(max=1000)], filters=[_strip])
+    address = TextAreaField("Address", [Length(max=1000), no_nul], filters=[_strip])
     tax_id = StringField("Tax id", [Length(max=64), no_line_breaks], filters=[_strip])
     reply_to = EmailField(
         "Reply-to email", [Optional(), Length(max=254), valid_email], filters=[_strip]
@@ -320,7 +352,9 @@ class SignInForm(FlaskForm):
 
 
 class PaidForm(FlaskForm):
-    paid_on = DateField("Paid on", [InputRequired("Enter the date it was paid.")])
+    paid_on = DateField(
+        "Paid on", [InputRequired("Enter the date it was paid."), sane_date]
+    )
 
 
 class TokenForm(FlaskForm):

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from admin import ledger, mail, publishing
-from admin.forms import ActionForm, InvoiceForm, PaidForm
+from admin.forms import MAX_LINES, ActionForm, InvoiceForm, PaidForm
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
 
@@ -16,11 +16,8 @@ def _form(invoice=None) -> InvoiceForm:
         form = InvoiceForm()
     else:
         form = InvoiceForm(data=ledger.form_data(invoice, current_user))
-    if (
-        request.method == "POST"
-        and "add_line" in request.form
-        or request.method == "GET"
-    ):
+    wants_row = request.method == "GET" or "add_line" in request.form
+    if wants_row and len(form.lines) < MAX_LINES:
         form.lines.append_entry()
 
     return form
@@ -43,7 +40,7 @@ def new():
     return render_template("invoices/form.html", form=form, invoice=None)
 
 
-@bp.route("/<int:invoice_id>")
+@bp.route("/<id:invoice_id>")
 @login_required
 def view(invoice_id: int):
     """Show an invoice with its actions, its link and its mail."""
@@ -62,7 +59,7 @@ def view(invoice_id: int):
     )
 
 
-@bp.route("/<int:invoice_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:invoice_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(invoice_id: int):
     """Change a draft."""
@@ -87,7 +84,7 @@ def _back(invoice_id: int):
     return redirect(url_for("invoices.view", invoice_id=invoice_id))
 
 
-@bp.route("/<int:invoice_id>/copy", methods=["POST"])
+@bp.route("/<id:invoice_id>/copy", methods=["POST"])
 @login_required
 def copy(invoice_id: int):
     """Start a new draft from this invoice (a correction is void plus copy)."""
@@ -96,7 +93,7 @@ def copy(invoice_id: int):
     return redirect(url_for("invoices.edit", invoice_id=draft.id))
 
 
-@bp.route("/<int:invoice_id>/delete", methods=["POST"])
+@bp.route("/<id:invoice_id>/delete", methods=["POST"])
 @login_required
 def delete(invoice_id: int):
     """Delete a draft."""
@@ -105,7 +102,7 @@ def delete(invoice_id: int):
     return redirect(url_for("dashboard.index"))
 
 
-@bp.route("/<int:invoice_id>/issue", methods=["POST"])
+@bp.route("/<id:invoice_id>/issue", methods=["POST"])
 @login_required
 def issue(invoice_id: int):
     """Issue a draft: number it, publish its page, maybe email the client."""
@@ -115,7 +112,7 @@ def issue(invoice_id: int):
     return _back(invoice_id)
 
 
-@bp.route("/<int:invoice_id>/paid", methods=["POST"])
+@bp.route("/<id:invoice_id>/paid", methods=["POST"])
 @login_required
 def paid(invoice_id: int):
     """Mark an open invoice paid."""
@@ -135,7 +132,7 @@ def paid(invoice_id: int):
     return _back(invoice_id)
 
 
-@bp.route("/<int:invoice_id>/void", methods=["POST"])
+@bp.route("/<id:invoice_id>/void", methods=["POST"])
 @login_required
 def void(invoice_id: int):
     """Void an open invoice for good."""
@@ -145,7 +142,7 @@ def void(invoice_id: int):
     return _back(invoice_id)
 
 
-@bp.route("/<int:invoice_id>/rotate", methods=["POST"])
+@bp.route("/<id:invoice_id>/rotate", methods=["POST"])
 @login_required
 def rotate(invoice_id: int):
     """Give the invoice a new link; the old one stops working."""
@@ -154,7 +151,7 @@ def rotate(invoice_id: int):
     return _back(invoice_id)
 
 
-@bp.route("/<int:invoice_id>/publish", methods=["POST"])
+@bp.route("/<id:invoice_id>/publish", methods=["POST"])
 @login_required
 def publish(invoice_id: int):
     """Retry publishing the invoice's page."""
@@ -169,7 +166,7 @@ def publish(invoice_id: int):
     return _back(invoice_id)
 
 
-@bp.route("/<int:invoice_id>/mail/retry", methods=["POST"])
+@bp.route("/<id:invoice_id>/mail/retry", methods=["POST"])
 @login_required
 def retry_mail(invoice_id: int):
     """Retry the invoice's pending email."""
@@ -179,7 +176,7 @@ def retry_mail(invoice_id: int):
     return _back(invoice_id)
 
 
-@bp.route("/<int:invoice_id>/mail/resend", methods=["POST"])
+@bp.route("/<id:invoice_id>/mail/resend", methods=["POST"])
 @login_required
 def resend_mail(invoice_id: int):
     """Email the link to the client once more (counts against the cap)."""

@@ -268,6 +268,8 @@ def mark_paid(invoice: Invoice, paid_on: dt.date) -> None:
     _require(invoice, "open", "Only an open invoice can be marked paid.")
     if paid_on < invoice.issue_date:
         raise ValueError("The payment date is before the issue date.")
+    if paid_on > dt.date.today() + dt.timedelta(days=1):  # a day for time zones
+        raise ValueError("The payment date is in the future.")
     invoice.status = "paid"
     invoice.paid_on = paid_on
     _mark_unpublished(invoice)

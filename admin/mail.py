@@ -30,6 +30,7 @@ import ssl
 import urllib.parse
 from dataclasses import dataclass, field
 from email import policy
+from email.errors import MessageError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -500,6 +501,7 @@ def compose(invoice, link: str, sender: Address) -> EmailMessage:
     page = _html(paragraphs, link, message["Subject"], language)
     message.add_alternative(page, subtype="html", cte="quoted-printable")
     message["Content-Language"] = language
+    _check_headers(message)
 
     return message
 
@@ -530,8 +532,18 @@ def _language(code: str | None) -> str:
 
 def _one_line(text: str) -> str:
     # A line break in a display name would fold into a new header on Python
-    # versions without the fix for CVE-2024-6923.
-    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    # versions without the fix for CVE-2024-6923, and so would an RFC 2047
+    # encoded word ("=?utf-8?q?=0D=0A...?=") once the header parser decodes
+    # it: a word joiner keeps "=?" from starting one, and the name reads as
+    # typed.
+    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return flat.replace("=?", "=\u2060?")
+
+
+def _check_headers(message: EmailMessage) -> None:
+    for name, value in message.items():
+        if "\r" in str(value) or "\n" in str(value):
+            raise ValueError(f"the {name} header would hold a line break")
 
 
 class Postman:
@@ -568,6 +580,8 @@ class Postman:
             smtp.send_message(
                 message, from_addr=self.sender.addr_spec, to_addrs=[recipient]
             )
+        except MessageError as exc:
+            raise MailError(f"the message could not be written ({exc})") from None
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
             raise MailError(_failure(exc, self.target)) from None
@@ -588,6 +602,8 @@ class Postman:
     def _save(self, message: EmailMessage) -> str:
         try:
             mailbox.Maildir(self.maildir, create=True).add(message)
+        except MessageError as exc:
+            raise MailError(f"the message could not be written ({exc})") from None
         except OSError as exc:
             logger.warning("Could not save mail to %r: %s", self.maildir, exc)
             raise MailError(

@@ -5,19 +5,37 @@ half-even when it formats, so every amount is rounded here first and Babel
 only ever formats a value that needs no rounding.
 """
 
+import datetime as dt
+import functools
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel import Locale
-from babel.numbers import format_currency, get_currency_precision, list_currencies
+from babel.core import get_global
+from babel.numbers import (
+    format_currency,
+    get_currency_precision,
+    get_territory_currencies,
+)
 
 HUNDRED = Decimal(100)
-_CURRENCIES = frozenset(list_currencies())
+
+
+@functools.cache
+def _tender() -> frozenset[str]:
+    # Money some country uses today; not gold (XAU), test (XTS) or retired
+    # (LTL) codes, which ISO 4217 and Babel also list.
+    today = dt.date.today()
+    return frozenset(
+        code
+        for territory in get_global("territory_currencies")
+        for code in get_territory_currencies(territory, today, tender=True)
+    )
 
 
 def is_currency(code: str) -> bool:
-    """Tell whether ``code`` is an ISO 4217 currency Babel knows."""
-    return code in _CURRENCIES
+    """Tell whether ``code`` is an ISO 4217 currency in use as money today."""
+    return code in _tender()
 
 
 def exponent(currency: str) -> int:

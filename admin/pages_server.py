@@ -28,6 +28,10 @@ def pages_app(folder: Path):
 
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return NotFound()(environ, start_response)
+        path = environ.get("PATH_INFO", "")
+        if any(part.startswith(".") for part in path.split("/")):
+            # Dotfiles (half-written temporaries, a stray .git) are never pages.
+            return NotFound()(environ, start_response)
         return files(environ, start)
 
     return app

@@ -90,7 +90,7 @@ def api_tokens():
     )
 
 
-@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@bp.route("/tokens/<id:token_id>/revoke", methods=["POST"])
 @login_required
 def revoke_token(token_id: int):
     """Revoke one of the owner's API tokens."""

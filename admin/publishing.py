@@ -113,8 +113,11 @@ def publish(invoice: Invoice) -> bool:
         pipeline.write(page)
         pipeline.publish(page["token"], retired=retired)
     except (PublishError, PageError, OSError) as exc:
-        logger.warning("Publishing invoice %s failed: %s", invoice.id, exc)
-        _record(invoice, page["token"], state="pending", error=_reason(exc))
+        reason = _reason(exc)
+        # The exception may name a path, and a path holds the page's token.
+        logger.warning("Publishing invoice %s failed: %s", invoice.id, reason)
+        logger.debug("Publishing invoice %s failed", invoice.id, exc_info=exc)
+        _record(invoice, page["token"], state="pending", error=reason)
         return False
     _record(invoice, page["token"], state="published", retired=retired)
     logger.info("Published invoice %s.", invoice.id)

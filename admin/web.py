@@ -11,6 +11,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from admin import money
 
@@ -31,6 +32,13 @@ class StateError(ValueError):
     """The action does not fit the invoice's state (answered with 409)."""
 
 
+class IdConverter(IntegerConverter):
+    """A database id in a URL: a positive integer that fits in 63 bits."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=2**63 - 1)
+
+
 class SessionInterface(SecureCookieSessionInterface):
     """Mark the session cookie Secure whenever the admin is served over https."""
 
@@ -41,6 +49,7 @@ class SessionInterface(SecureCookieSessionInterface):
 def init_app(app: Flask) -> None:
     """Attach the extensions, error pages, headers and template filters."""
     app.session_interface = SessionInterface()
+    app.url_map.converters["id"] = IdConverter
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.signin"

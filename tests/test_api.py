@@ -79,14 +79,23 @@ def test_lifecycle_paid_and_void(call):
     first, second = create(call), create(call)
     for invoice in (first, second):
         call("POST", f"/invoices/{invoice['id']}/issue")
-    paid = call("POST", f"/invoices/{first['id']}/paid", {"paid_on": "2026-12-10"})
+    paid = call("POST", f"/invoices/{first['id']}/paid", {"paid_on": "2026-12-03"})
     assert paid.json["status"] == "paid"
-    assert paid.json["paid_on"] == "2026-12-10"
+    assert paid.json["paid_on"] == "2026-12-03"
     assert paid.json["totals"]["due"] == "0.00"
     assert call("POST", f"/invoices/{first['id']}/void").status_code == 409
     voided = call("POST", f"/invoices/{second['id']}/void")
     assert voided.json["status"] == "void"
     assert call("POST", f"/invoices/{second['id']}/paid").status_code == 409
+
+
+def test_paid_on_cannot_be_before_the_issue_date(call):
+    invoice = create(call)
+    call("POST", f"/invoices/{invoice['id']}/issue")
+    early = call("POST", f"/invoices/{invoice['id']}/paid", {"paid_on": "2026-12-01"})
+    assert early.status_code == 400
+    assert early.json["field"] == "paid_on"
+    assert call("GET", f"/invoices/{invoice['id']}").json["status"] == "open"
 
 
 def test_patch_and_delete_a_draft(call):

@@ -253,10 +253,21 @@ def test_api_refuses_a_client_email_that_could_add_recipients(app, call, address
     assert invoice_count(app) == 0
 
 
-@pytest.mark.parametrize("lines", ["abc", 5, None, [], [1], [[1]], [{}]])
-def test_api_refuses_lines_that_are_not_line_objects(app, call, lines):
+@pytest.mark.parametrize(
+    ("lines", "field"),
+    [
+        ("abc", "lines"),
+        (5, "lines"),
+        (None, "lines"),
+        ([], "lines"),
+        ([1], "lines.0"),
+        ([[1]], "lines.0"),
+        ([{}], "lines"),
+    ],
+)
+def test_api_refuses_lines_that_are_not_line_objects(app, call, lines, field):
     response = call("POST", "/invoices", draft_json(lines=lines))
-    assert_refused(response, "lines")
+    assert_refused(response, field)
     assert invoice_count(app) == 0
 
 
@@ -548,12 +559,29 @@ BREAKOUT = (
 )
 
 
+# Single-line fields refuse \r and \n outright; the other separators reach
+# the content file and must stay in their field there.
+ONE_LINE_BREAKOUT = BREAKOUT.replace("\n", "\u2028").replace("\r", "\x85")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"client": {"name": BREAKOUT[:200]}}, "client.name"),
+        ({"lines": line(description=BREAKOUT)}, "lines.0.description"),
+    ],
+)
+def test_single_line_fields_refuse_line_breaks(app, call, change, field):
+    assert_refused(call("POST", "/invoices", draft_json(**change)), field)
+    assert invoice_count(app) == 0
+
+
 def test_content_file_fields_cannot_add_a_header_line(app, call):
     call("PATCH", "/profile", {"address": BREAKOUT, "display_name": "Seller"})
     invoice = issue(
         call,
-        client={"name": BREAKOUT[:200], "address": BREAKOUT, "language": "en"},
-        lines=line(description=BREAKOUT),
+        client={"name": ONE_LINE_BREAKOUT[:200], "address": BREAKOUT, "language": "en"},
+        lines=line(description=ONE_LINE_BREAKOUT),
         notes="Slug: evil\nTemplate: evil\n\n" + BREAKOUT,
     )
     token = token_of(invoice["url"])
@@ -635,9 +663,12 @@ def test_voided_page_offers_no_way_to_pay(app, call):
 def test_client_mail_has_no_header_injected_from_the_client_name(app, call, sep):
     validate(app)
     name = f"Bob{sep}Bcc: victim@evil.example{sep}{sep}Injected body"
-    invoice = issue(
-        call, client={"name": name, "email": "c@example.com", "language": "en"}
-    )
+    client = {"name": name, "email": "c@example.com", "language": "en"}
+    if sep in ("\r\n", "\n", "\r", "\x00"):
+        refused = call("POST", "/invoices", draft_json(client=client))
+        assert_refused(refused, "client.name")
+        return
+    invoice = issue(call, client=client)
     assert invoice["email"]["state"] == "sent"
     box = mailbox.Maildir(Path(app.instance_path) / "maildir", create=False)
     [raw] = [bytes(message) for message in box]
@@ -646,6 +677,37 @@ def test_client_mail_has_no_header_injected_from_the_client_name(app, call, sep)
     message = email.message_from_bytes(raw, policy=policy.default)
     assert [a.addr_spec for a in message["To"].addresses] == ["c@example.com"]
     assert message["Bcc"] is None and message["Cc"] is None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {
+            "client": {
+                "name": "=?utf-8?q?Bob=0D=0AX-Injected:_yes=0D=0A=0D=0APhish?=",
+                "email": "c@example.com",
+                "language": "en",
+            }
+        },
+        {"profile": {"display_name": "=?utf-8?q?x=0D=0ABcc:_a@evil.example?="}},
+    ],
+)
+def test_encoded_words_cannot_smuggle_a_header_into_the_mail(app, call, change):
+    validate(app)
+    if "profile" in change:
+        assert call("PATCH", "/profile", change["profile"]).status_code == 200
+        invoice = issue(call)
+    else:
+        invoice = issue(call, client=change["client"])
+    assert invoice["email"]["state"] == "sent"
+    box = mailbox.Maildir(Path(app.instance_path) / "maildir", create=False)
+    [raw] = [bytes(message) for message in box]
+    head = raw.split(b"\n\n", 1)[0]
+    assert not re.search(rb"^(Bcc|X-Injected)", head, re.M | re.I)
+    message = email.message_from_bytes(raw, policy=policy.default)
+    for header in ("To", "Reply-To", "Subject"):
+        assert "\n" not in str(message[header]) and "\r" not in str(message[header])
+    assert message["Bcc"] is None
 
 
 def test_caplog_holds_no_token_or_client_data_above_debug(app, call, caplog):
@@ -814,6 +876,9 @@ def test_api_with_only_a_session_cookie_is_refused(client, auth):
         "/%2F%2Fevil.example",
         "/%5Cevil.example",
         "/.//evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/x\r\nLocation: https://evil.example",
     ],
 )
 def test_sign_in_never_redirects_to_another_site(client, auth, target):
@@ -1074,3 +1139,136 @@ def test_pages_server_sends_no_referrer_and_noindex(app, call):
     assert headers["Referrer-Policy"] == "no-referrer"
     assert headers["X-Robots-Tag"] == "noindex, nofollow"
     assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+# --- Defects found by attacking it, now refused -----------------------------
+
+
+def test_more_lines_than_an_invoice_holds_are_refused_not_dropped(app, call):
+    lines = [dict(ONE_LINE) for _ in range(101)]
+    assert_refused(call("POST", "/invoices", draft_json(lines=lines)), "lines")
+    assert invoice_count(app) == 0
+
+
+def test_a_full_draft_can_still_be_edited_in_the_admin(client, auth, api, app):
+    hundred = api("full@example.com")
+    lines = [dict(ONE_LINE) for _ in range(100)]
+    draft = hundred("POST", "/invoices", draft_json(lines=lines)).json
+    with app.app_context():
+        owner = db.session.query(Owner).filter_by(email="full@example.com").one()
+        owner.password_hash = db.session.query(Owner).first().password_hash
+    auth.login("full@example.com")
+    assert client.get(f"/invoices/{draft['id']}/edit").status_code == 200
+
+
+@pytest.mark.parametrize("value", [0, 1, "0", "no", "false", "", [], {}])
+def test_email_client_takes_only_a_json_boolean(app, call, value):
+    assert_refused(
+        call("POST", "/invoices", draft_json(email_client=value)), "email_client"
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"client": {"name": True}}, "client.name"),
+        ({"notes": ["a"]}, "notes"),
+        ({"payment": "x"}, "payment"),
+        ({"payment": [1, 2]}, "payment"),
+        ({"currency": []}, "currency"),
+        ({"currency": {}}, "currency"),
+    ],
+)
+def test_wrong_json_types_are_refused_not_coerced(app, call, change, field):
+    assert_refused(call("POST", "/invoices", draft_json(**change)), field)
+    assert invoice_count(app) == 0
+
+
+def test_a_lone_surrogate_is_a_400_not_a_500(app, call):
+    body = json.dumps(draft_json()).replace("UAB", "\\ud800")
+    response = call("POST", "/invoices", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert "surrogate" in response.json["error"]
+    assert invoice_count(app) == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("unit_price", "\uff11\uff12"),
+        ("unit_price", "\u0663"),
+        ("quantity", "\u0663"),
+    ],
+)
+def test_amounts_take_only_ascii_digits(app, call, field, value):
+    lines = line(**{field: value})
+    assert_refused(
+        call("POST", "/invoices", draft_json(lines=lines)), f"lines.0.{field}"
+    )
+
+
+@pytest.mark.parametrize("code", ["XAU", "XTS", "XXX", "LTL"])
+def test_currencies_are_money_in_use_today(app, call, code):
+    assert_refused(call("POST", "/invoices", draft_json(currency=code)), "currency")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"issue_date": "0001-01-01", "due_date": "0001-01-02"}, "issue_date"),
+        ({"due_date": "9999-12-31"}, "due_date"),
+        ({"client": {"name": "A\x00B"}}, "client.name"),
+        ({"notes": "a\x00b"}, "notes"),
+        ({"payment": {"link": "https://pay.example/\x7f"}}, "payment.link"),
+        ({"payment": {"link": "https://pay.example/\u202egnp.exe"}}, "payment.link"),
+    ],
+)
+def test_absurd_dates_nul_and_invisible_link_characters(app, call, change, field):
+    assert_refused(call("POST", "/invoices", draft_json(**change)), field)
+
+
+def test_paid_on_far_in_the_future_is_refused(app, call):
+    invoice = issue(call)
+    response = call(
+        "POST", f"/invoices/{invoice['id']}/paid", {"paid_on": "9999-12-31"}
+    )
+    assert response.status_code == 400
+    assert response.json["field"] == "paid_on"
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", str(2**62), str(2**63)])
+def test_huge_page_numbers_are_not_a_500(client, auth, call, page):
+    assert call("GET", f"/invoices?page={page}").status_code in (200, 400)
+    auth.signup("pager@example.com")
+    assert client.get(f"/?page={page}").status_code == 404
+
+
+@pytest.mark.parametrize("invoice_id", ["99999999999999999999999", str(2**63), "0"])
+def test_huge_invoice_ids_answer_404(client, auth, call, invoice_id):
+    assert call("GET", f"/invoices/{invoice_id}").status_code == 404
+    auth.signup("ids@example.com")
+    assert client.get(f"/invoices/{invoice_id}").status_code == 404
+
+
+@pytest.mark.parametrize("name", [".git/config", ".hidden", "p/.abc.tmp"])
+def test_pages_server_never_serves_dotfiles(app, call, name):
+    issue(call)
+    path = public_folder(app) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("secret")
+    assert fetch(app, "/" + name)[0] == 404
+
+
+def test_a_publish_failure_logs_no_token_above_debug(app, call, caplog):
+    created = call("POST", "/invoices", draft_json()).json
+    output = Path(app.config["OUTPUT_DIR"])
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "p").write_text("a file where the pages folder should be")
+    caplog.set_level(logging.INFO)
+    issued = call("POST", f"/invoices/{created['id']}/issue").json
+    assert issued["publish"]["state"] == "pending"
+    token_lines = [r.getMessage() for r in caplog.records if r.levelno > logging.DEBUG]
+    assert token_lines
+    with app.app_context():
+        token = db.session.get(Invoice, created["id"]).token
+    assert not any(token in text for text in token_lines)

@@ -126,7 +126,7 @@ def test_mark_paid_then_void_is_a_conflict(client, owner):
     location = new_draft(client).headers["Location"]
     token = csrf_token(client.get(location))
     client.post(location + "/issue", data={"csrf_token": token})
-    client.post(location + "/paid", data={"csrf_token": token, "paid_on": "2026-12-05"})
+    client.post(location + "/paid", data={"csrf_token": token, "paid_on": "2026-12-03"})
     assert "Paid on" in client.get(location).text
     assert (
         client.post(location + "/void", data={"csrf_token": token}).status_code == 409
