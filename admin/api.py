@@ -5,6 +5,7 @@ import json
 from decimal import Decimal
 
 from flask import Blueprint, current_app, g, jsonify, request
+from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, FieldList, FormField
 
@@ -12,6 +13,7 @@ from admin import ledger, tokens
 from admin.dashboard import FILTERS, invoice_page
 from admin.db import db
 from admin.forms import InvoiceForm, ProfileForm, first_error, flatten
+from admin.models import Invoice
 from admin.profile import apply_profile, profile_data
 from admin.web import csrf, json_error
 
@@ -125,8 +127,10 @@ def list_invoices():
         return json_error(400, f"Use a status among {', '.join(FILTERS)}.", "status")
     page = request.args.get("page", 1, type=int)
     per_page = int(current_app.config["INVOICES_PER_PAGE"])
+    # Each invoice's lines and mail in two queries, not two per invoice.
+    eager = (selectinload(Invoice.lines), selectinload(Invoice.mails))
     invoices, count = invoice_page(
-        g.owner.id, status, max(page, 1), per_page, dt.date.today()
+        g.owner.id, status, max(page, 1), per_page, dt.date.today(), eager
     )
 
     return jsonify(

@@ -5,7 +5,6 @@ import datetime as dt
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import selectinload
 
 from admin import mail
 from admin.db import db
@@ -37,7 +36,9 @@ def totals(owner_id: int, today: dt.date) -> dict[str, dict[str, int]]:
     }
 
 
-def invoice_page(owner_id: int, status: str, page: int, per_page: int, today):
+def invoice_page(
+    owner_id: int, status: str, page: int, per_page: int, today, options=()
+):
     """Return one page of the owner's invoices, newest first, and the count."""
     query = select(Invoice).where(Invoice.owner_id == owner_id)
     if status == "overdue":
@@ -47,13 +48,11 @@ def invoice_page(owner_id: int, status: str, page: int, per_page: int, today):
     count = db.session.scalar(select(func.count()).select_from(query.subquery()))
     if (page - 1) * per_page >= max(count, 1):
         return [], count
-    # The API shows each invoice's lines and mail: load them in two queries,
-    # not two per invoice.
     invoices = db.session.scalars(
         query.order_by(Invoice.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
-        .options(selectinload(Invoice.lines), selectinload(Invoice.mails))
+        .options(*options)
     ).all()
 
     return invoices, count
