@@ -1,9 +1,12 @@
 """Fixtures: an admin on a fresh SQLite database, a client, an auth helper."""
 
 import re
+import socket
 
+import boto3
 import pytest
 from flask_migrate import upgrade
+from moto.server import ThreadedMotoServer
 
 from admin import create_app
 from admin.db import db
@@ -144,3 +147,83 @@ def draft_json(**overrides):
     }
     body.update(overrides)
     return body
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Moto:
+    """A moto S3 server on a fixed port that can be stopped and started again."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.server = None
+
+    def start(self):
+        self.server = ThreadedMotoServer(
+            ip_address="127.0.0.1", port=self.port, verbose=False
+        )
+        self.server.start()
+
+    def stop(self):
+        self.server.stop()
+        # stop() leaves the socket listening: close it, so clients are refused
+        # at once as by a dead endpoint.
+        self.server._server.server_close()
+        self.server = None
+
+
+@pytest.fixture
+def aws_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-creds"))
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+
+
+@pytest.fixture
+def moto(aws_env):
+    server = Moto()
+    server.start()
+    yield server
+    if server.server:
+        server.stop()
+
+
+@pytest.fixture
+def bucket(moto):
+    """Create a fresh bucket on the moto server; return a boto3 client and name."""
+    client = boto3.client("s3", endpoint_url=moto.endpoint, region_name="us-east-1")
+    name = "paypages-" + str(moto.port)
+    client.create_bucket(Bucket=name)
+    return client, name
+
+
+class RequestCounter:
+    """Count the S3 operations a boto3 client calls, by operation name."""
+
+    def __init__(self, client):
+        self.calls = []
+        client.meta.events.register("before-call.s3", self._count)
+
+    def _count(self, model, **kwargs):
+        self.calls.append(model.name)
+
+    def count(self, operation):
+        return self.calls.count(operation)
+
+    def reset(self):
+        self.calls.clear()
+
+
+@pytest.fixture
+def count_requests():
+    return RequestCounter
