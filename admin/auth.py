@@ -48,8 +48,20 @@ def init_app(app) -> None:
 
 
 @login_manager.user_loader
-def load_owner(owner_id: str) -> Owner | None:
-    return db.session.get(Owner, int(owner_id)) if owner_id.isdigit() else None
+def load_owner(session_id: str) -> Owner | None:
+    owner_id, _, version = session_id.partition(":")
+    if not (owner_id.isdigit() and version.isdigit()):
+        return None
+    owner = db.session.get(Owner, int(owner_id))
+    if owner is None or owner.session_version != int(version):
+        return None  # signed out, or the password changed, since
+
+    return owner
+
+
+def end_sessions(owner: Owner) -> None:
+    """Invalidate every session of the owner, wherever its cookie is kept."""
+    owner.session_version += 1
 
 
 def hash_password(password: str) -> str:
@@ -146,7 +158,9 @@ def signin():
 @bp.route("/signout", methods=["POST"])
 @login_required
 def signout():
-    """Sign the owner out."""
+    """Sign the owner out, here and in every copy of the session."""
+    end_sessions(current_user)
+    db.session.commit()
     logout_user()
     return redirect(url_for("auth.signin"))
 

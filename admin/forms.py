@@ -346,6 +346,19 @@ class SignUpForm(FlaskForm):
     )
 
 
+class PasswordForm(FlaskForm):
+    current = PasswordField(
+        "Current password", [DataRequired("Enter your current password.")]
+    )
+    new = PasswordField(
+        "New password",
+        [
+            DataRequired("Choose a new password."),
+            Length(min=10, max=256, message="Use between 10 and 256 characters."),
+        ],
+    )
+
+
 class SignInForm(FlaskForm):
     email = EmailField("Email", [DataRequired("Enter your email.")], filters=[_strip])
     password = PasswordField("Password", [DataRequired("Enter your password.")])

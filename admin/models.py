@@ -47,6 +47,8 @@ class Owner(UserMixin, db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     validated: Mapped[bool] = mapped_column(Boolean, default=False)
     suspended: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Part of the session's id: raising it signs out every copy of a session.
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
 
     display_name: Mapped[str] = mapped_column(String(200), default="")
     address: Mapped[str] = mapped_column(Text, default="")
@@ -62,6 +64,9 @@ class Owner(UserMixin, db.Model):
     crypto_address: Mapped[str] = mapped_column(String(128), default="")
 
     invoices: Mapped[list["Invoice"]] = relationship(back_populates="owner")
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_active(self) -> bool:

@@ -1,11 +1,11 @@
 """The owner's profile, which every page shows, and API tokens."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 
-from admin import tokens
+from admin import auth, tokens
 from admin.db import db
-from admin.forms import ActionForm, ProfileForm, TokenForm
+from admin.forms import ActionForm, PasswordForm, ProfileForm, TokenForm
 from admin.ledger import PAYMENT_FIELDS
 from admin.models import ApiToken
 
@@ -100,3 +100,22 @@ def revoke_token(token_id: int):
     tokens.revoke(row)
     flash("Revoked the token.")
     return redirect(url_for("profile.api_tokens"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change the owner's password and sign out every other session."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if auth.verify(current_user.email, form.current.data) is None:
+            form.current.errors.append("That is not your current password.")
+        else:
+            current_user.password_hash = auth.hash_password(form.new.data)
+            auth.end_sessions(current_user)
+            db.session.commit()
+            login_user(current_user)
+            flash("Changed your password; other sessions are signed out.")
+            return redirect(url_for("profile.edit"))
+
+    return render_template("profile/password.html", form=form)

@@ -117,3 +117,35 @@ def test_local_demo_makes_and_keeps_a_random_key(tmp_path, monkeypatch):
     assert len(first.config["SECRET_KEY"]) >= 64
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_sign_out_ends_every_copy_of_the_session(app, client, auth):
+    auth.signup()
+    stolen = client.get_cookie("session").value
+    auth.logout()
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/").status_code == 302
+
+
+def test_changing_the_password_signs_out_other_sessions(app, client, auth):
+    auth.signup()
+    other = app.test_client()
+    Auth = type(auth)
+    Auth(other).login()
+    assert other.get("/").status_code == 200
+    page = client.get("/profile/password")
+    wrong = client.post(
+        "/profile/password",
+        data={"csrf_token": csrf_token(page), "current": "nope", "new": "x" * 12},
+    )
+    assert "not your current password" in wrong.text
+    changed = client.post(
+        "/profile/password",
+        data={"csrf_token": csrf_token(page), "current": PASSWORD, "new": "n" * 12},
+    )
+    assert changed.status_code == 302
+    assert client.get("/").status_code == 200
+    assert other.get("/").status_code == 302
+    auth.logout()
+    assert auth.login(password="n" * 12).status_code == 302
