@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from admin import money
+from admin.i18n import LANGUAGES
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = _money_filter
     app.jinja_env.filters["minor"] = _minor_filter
     app.jinja_env.filters["day"] = _day_filter
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
 
 
 def wants_json() -> bool:
