@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 NEEDS_PY311 := import sys; sys.exit(sys.version_info < (3, 11))
 
-.PHONY: run test lint chromium clean
+.PHONY: run test lint bench chromium clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ lint: $(STAMP)
 
 test: $(STAMP) chromium lint
 	$(BIN)/python -m pytest
+
+# A few minutes; BENCH_QUICK=1 for a smaller run. Rewrites docs/benchmarks.md.
+bench: $(STAMP)
+	$(BIN)/python tests/benchmarks.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
