@@ -15,9 +15,12 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def app(tmp_path):
-    app = create_app(
-        {
+def make_app(tmp_path):
+    """Return a factory of migrated admins in tmp_path, settings overridable."""
+    made = []
+
+    def make(**overrides):
+        settings = {
             "TESTING": True,
             "INSTANCE_PATH": tmp_path / "instance",
             "CONTENT_DIR": str(tmp_path / "content"),
@@ -28,12 +31,22 @@ def app(tmp_path):
             "PASSWORD_HASH": "scrypt:1024:8:1",
             "RATELIMIT_STORAGE_URI": "memory://",
         }
-    )
-    with app.app_context():
-        upgrade()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+        settings.update(overrides)
+        app = create_app(settings)
+        with app.app_context():
+            upgrade()
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """The admin publishing to a real S3 server over HTTP (moto's server mode)."""
 
 import pytest
-from flask_migrate import upgrade
 
 from admin import ConfigError, create_app, publishing
 from admin.db import db
@@ -9,25 +8,12 @@ from tests.conftest import PASSWORD, draft_json
 
 
 @pytest.fixture
-def s3_app(tmp_path, bucket, moto):
-    _, name = bucket
-    app = create_app(
-        {
-            "TESTING": True,
-            "INSTANCE_PATH": tmp_path / "instance",
-            "CONTENT_DIR": str(tmp_path / "content"),
-            "OUTPUT_DIR": str(tmp_path / "output"),
-            "PUBLISH_URL": f"s3://{name}/pages",
-            "S3_ENDPOINT_URL": moto.endpoint,
-            "PUBLIC_BASE_URL": "https://pay.example/pages",
-            "PASSWORD_HASH": "scrypt:1024:8:1",
-        }
+def s3_app(make_app, bucket, moto):
+    return make_app(
+        PUBLISH_URL=f"s3://{bucket[1]}/pages",
+        S3_ENDPOINT_URL=moto.endpoint,
+        PUBLIC_BASE_URL="https://pay.example/pages",
     )
-    with app.app_context():
-        upgrade()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 @pytest.fixture
