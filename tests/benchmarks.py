@@ -403,24 +403,46 @@ def measure_issue(report: Report, fixture: Fixture, size: int) -> None:
 @dataclass
 class Run:
     seconds: float
+    cpu_seconds: float
     max_process_mb: float
     tree_peak_mb: float
+
+
+# Runs a command and prints its rusage. A process started by fork and exec
+# keeps the peak RSS of the process it was forked from, so a command started
+# straight from this (large) process would report this process's size as its
+# own peak; started from this small launcher, it reports its own.
+LAUNCHER = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[1:])
+_, status, usage = os.wait4(child.pid, 0)
+code = os.waitstatus_to_exitcode(status)
+cpu = usage.ru_utime + usage.ru_stime
+sys.stderr.write(f"{os.linesep}{code} {usage.ru_maxrss} {cpu}{os.linesep}")
+"""
 
 
 def run_measured(command: list[str], env: dict) -> Run:
     """Run a command; time it and take its memory peaks (see docs/benchmarks.md)."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, cwd=ROOT)  # noqa: S603
-    sampler = TreeSampler(process.pid)
+    launcher = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-c", LAUNCHER, *command],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    sampler = TreeSampler(launcher.pid)
     sampler.start()
-    _, status, usage = os.wait4(process.pid, 0)
+    _, errors = launcher.communicate()
     seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
     sampler.stop()
-    if process.returncode:
-        raise click.ClickException(f"{command[0]} failed ({process.returncode}).")
+    code, max_rss_kb, cpu = errors.strip().splitlines()[-1].split()
+    if launcher.returncode or int(code):
+        raise click.ClickException(f"{command[0]} failed: {errors[-2000:]}")
 
-    return Run(seconds, usage.ru_maxrss / 1024, sampler.peak / 1024)
+    return Run(seconds, float(cpu), int(max_rss_kb) / 1024, sampler.peak / 1024)
 
 
 class TreeSampler(threading.Thread):
@@ -434,7 +456,9 @@ class TreeSampler(threading.Thread):
 
     def run(self) -> None:
         while not self._done.wait(0.02):
-            self.peak = max(self.peak, sum(_rss_kb(pid) for pid in _tree(self.pid)))
+            # The launcher itself is left out: it is not part of the command.
+            rss = sum(_rss_kb(pid) for pid in _tree(self.pid)[1:])
+            self.peak = max(self.peak, rss)
 
     def stop(self) -> None:
         self._done.set()
@@ -495,6 +519,9 @@ def measure_rebuild(report: Report, fixture: Fixture, work: Path) -> None:
     plain_s = [run.seconds for run in plain]
     report.add(Figure(f"paypages rebuild, {pages:,} pages", ours_s, "s"))
     report.add(Figure(f"plain pelican, {pages:,} pages", plain_s, "s"))
+    for name, runs in (("paypages rebuild", ours), ("plain pelican", plain)):
+        cpu = [run.cpu_seconds for run in runs]
+        report.add(Figure(f"{name}, CPU time (user + sys, all processes)", cpu, "s"))
     ratio = statistics.median(ours_s) / statistics.median(plain_s)
     report.add(
         Figure(
@@ -532,6 +559,7 @@ def measure_requests(report: Report, fixture: Fixture) -> None:
     app = fixture.local
     with app.app_context():
         owner = db.session.get(Owner, fixture.owner_id)
+        session_id = owner.get_id()
         _, secret = tokens.create(owner, "bench")
         paid = db.session.scalar(
             db.select(db.func.count())
@@ -542,7 +570,7 @@ def measure_requests(report: Report, fixture: Fixture) -> None:
         middle = max(1, -(-paid // per_page) // 2)
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(fixture.owner_id)
+        session["_user_id"] = session_id
         session["_fresh"] = True
     bearer = {"Authorization": f"Bearer {secret}"}
     for label, path, headers in (
