@@ -27,6 +27,7 @@ from tests.mail_helpers import (
 )
 
 SENDER = Address("paypages", addr_spec="invoices@paypages.test")
+UNUSED = "unused-maildir"  # the SMTP tests never reach the Maildir
 PAGES = "https://pages.test/"
 
 
@@ -170,7 +171,7 @@ def test_no_smtp_url_means_maildir(url):
 )
 def test_init_app_rejects_a_wrong_smtp_url(url, complaint):
     app = Flask(__name__)
-    app.config.update(SMTP_URL=url, MAIL_FROM="a@example.com", MAILDIR="/tmp/x")
+    app.config.update(SMTP_URL=url, MAIL_FROM="a@example.com", MAILDIR=UNUSED)
 
     with pytest.raises(ConfigError, match=complaint):
         mail.init_app(app)
@@ -179,7 +180,7 @@ def test_init_app_rejects_a_wrong_smtp_url(url, complaint):
 @pytest.mark.parametrize("sender", ["", "not an address", "a@x.test, b@x.test"])
 def test_init_app_rejects_a_wrong_sender(sender):
     app = Flask(__name__)
-    app.config.update(SMTP_URL=None, MAIL_FROM=sender, MAILDIR="/tmp/x")
+    app.config.update(SMTP_URL=None, MAIL_FROM=sender, MAILDIR=UNUSED)
 
     with pytest.raises(ConfigError, match="MAIL_FROM"):
         mail.init_app(app)
@@ -374,7 +375,7 @@ def test_starttls_then_login_with_percent_decoded_credentials(certificate):
     }
     with running(inbox, **options) as server:
         url = server.url(login="me%40example.com:p%3Ass%2Fw%40rd%25@")
-        with mail.Postman(mail.parse_smtp_url(url), "/x", SENDER) as postman:
+        with mail.Postman(mail.parse_smtp_url(url), UNUSED, SENDER) as postman:
             postman.send(sample(), "client+acme@example.com")
 
     assert inbox.seen_logins == ["me@example.com"]
@@ -385,7 +386,7 @@ def test_smtps_speaks_tls_from_the_first_byte(certificate):
     inbox = Inbox()
     with running(inbox, ssl_context=server_context(*certificate)) as server:
         target = mail.parse_smtp_url(server.url("smtps"))
-        with mail.Postman(target, "/x", SENDER) as postman:
+        with mail.Postman(target, UNUSED, SENDER) as postman:
             postman.send(sample(), "client+acme@example.com")
 
     assert len(inbox.envelopes) == 1
@@ -393,7 +394,7 @@ def test_smtps_speaks_tls_from_the_first_byte(certificate):
 
 def test_a_login_is_never_sent_without_tls(smtp, inbox):
     target = mail.parse_smtp_url(smtp.url(login="me:secret-pw@"))
-    postman = mail.Postman(target, "/x", SENDER)
+    postman = mail.Postman(target, UNUSED, SENDER)
     with postman, pytest.raises(mail.MailError, match="STARTTLS") as failure:
         postman.send(sample(), "client+acme@example.com")
 
@@ -405,7 +406,7 @@ def test_an_unverified_certificate_is_refused(tmp_path):
     cert, key = make_certificate(tmp_path)
     with running(Inbox(), ssl_context=server_context(cert, key)) as server:
         target = mail.parse_smtp_url(server.url("smtps"))
-        postman = mail.Postman(target, "/x", SENDER)
+        postman = mail.Postman(target, UNUSED, SENDER)
         with postman, pytest.raises(mail.MailError, match="certificate"):
             postman.send(sample(), "client+acme@example.com")
 
@@ -413,7 +414,7 @@ def test_an_unverified_certificate_is_refused(tmp_path):
 def test_a_server_that_is_down_gives_a_short_reason_once():
     port = free_port()
     target = mail.parse_smtp_url(f"smtp://me:secret-pw@127.0.0.1:{port}")
-    with mail.Postman(target, "/x", SENDER) as postman:
+    with mail.Postman(target, UNUSED, SENDER) as postman:
         with pytest.raises(mail.MailError) as first:
             postman.send(sample(), "client+acme@example.com")
         with pytest.raises(mail.MailError) as second:
@@ -433,7 +434,7 @@ def test_a_refused_recipient_is_reported_without_the_address(smtp):
     inbox = Refusing()
     with running(inbox) as server:
         target = mail.parse_smtp_url(server.url())
-        postman = mail.Postman(target, "/x", SENDER)
+        postman = mail.Postman(target, UNUSED, SENDER)
         with postman, pytest.raises(mail.MailError) as failure:
             postman.send(sample(), "client+acme@example.com")
 
