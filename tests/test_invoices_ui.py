@@ -171,3 +171,21 @@ def test_api_tokens_page_shows_a_token_once(client, owner):
         ).status_code
         == 200
     )
+
+
+def test_a_correction_is_a_void_and_a_copy(app, client, owner):
+    location = new_draft(client).headers["Location"]
+    token = csrf_token(client.get(location))
+    client.post(location + "/issue", data={"csrf_token": token})
+    client.post(location + "/void", data={"csrf_token": token})
+    copied = client.post(location + "/copy", data={"csrf_token": token})
+    assert copied.status_code == 302
+    edit = client.get(copied.headers["Location"])
+    assert 'value="ACME Ltd"' in edit.text
+    assert 'value="500.00"' in edit.text
+    with app.app_context():
+        statuses = sorted(i.status for i in db.session.query(Invoice))
+        copy = db.session.query(Invoice).filter_by(status="draft").one()
+        assert copy.number is None and copy.token is None
+        assert copy.total_minor == 119000
+    assert statuses == ["draft", "void"]
