@@ -143,6 +143,7 @@ def signin():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     if request.method == "GET" and db.session.scalar(select(Owner.id).limit(1)) is None:
+        session.pop("_flashes", None)  # "Sign in to continue" means nothing yet
         return redirect(url_for("auth.signup"))
     form = SignInForm()
     if form.validate_on_submit():

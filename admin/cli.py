@@ -49,6 +49,10 @@ def main() -> None:
     cli.main(prog_name="paypages")
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number:>6} {noun}{'' if number == 1 else 's'}"
+
+
 def _owner(email: str) -> Owner:
     owner = find_owner(email)
     if owner is None:
@@ -101,7 +105,8 @@ def owners_list():
     for owner in db.session.scalars(select(Owner).order_by(Owner.id)):
         standing = mail.standing(owner)
         click.echo(
-            f"{owner.id:>4}  {owner.email:<40} {counts.get(owner.id, 0):>6} invoices  "
+            f"{owner.id:>4}  {owner.email:<40} "
+            f"{_count(counts.get(owner.id, 0), 'invoice')}  "
             f"{standing.summary}"
         )
 
@@ -214,7 +219,9 @@ def storage_policy():
     try:
         policy = publishing.site().bucket_policy()
     except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(
+            f"{exc} Set it to the bucket, e.g. PAYPAGES_PUBLISH_URL=s3://bucket/pages."
+        ) from exc
     click.echo(json.dumps(policy, indent=2))
 
 

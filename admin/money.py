@@ -94,6 +94,11 @@ def sum_lines(lines: list[LineAmounts], currency: str) -> LineAmounts:
     return LineAmounts(net=net, tax=tax, total=net + tax)
 
 
+def plain(value: Decimal) -> str:
+    """Write a quantity or rate without trailing zeros or exponent: 10, 2.5."""
+    return format(value.normalize(), "f")
+
+
 def format_money(amount: Decimal, currency: str, language: str) -> str:
     """Format an amount for a reader of ``language`` ("1 234,50 €" in lt)."""
     locale = Locale.parse(language) if language else Locale("en")

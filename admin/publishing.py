@@ -76,10 +76,10 @@ def page_for(invoice: Invoice) -> dict:
         "lines": [
             {
                 "description": line.description,
-                "quantity": str(line.quantity.normalize()),
+                "quantity": money.plain(line.quantity),
                 "unit_price": text(line.unit_price),
-                "discount_percent": str(line.discount_percent.normalize()),
-                "tax_percent": str(line.tax_percent.normalize()),
+                "discount_percent": money.plain(line.discount_percent),
+                "tax_percent": money.plain(line.tax_percent),
                 "net": text(amount.net),
                 "tax": text(amount.tax),
                 "total": text(amount.total),

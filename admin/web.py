@@ -65,6 +65,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = _money_filter
     app.jinja_env.filters["minor"] = _minor_filter
     app.jinja_env.filters["day"] = _day_filter
+    app.jinja_env.filters["plain"] = money.plain
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
 
 

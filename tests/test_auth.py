@@ -11,6 +11,9 @@ def test_first_visit_offers_sign_up(client):
     response = client.get("/signin")
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/signup")
+    page = client.get("/", follow_redirects=True)
+    assert "Create your paypages account" in page.text
+    assert "Sign in to continue" not in page.text
 
 
 def test_sign_up_signs_in_and_sign_out_signs_out(client, auth):

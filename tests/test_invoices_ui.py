@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 
 import pytest
 
@@ -189,3 +190,28 @@ def test_a_correction_is_a_void_and_a_copy(app, client, owner):
         assert copy.number is None and copy.token is None
         assert copy.total_minor == 119000
     assert statuses == ["draft", "void"]
+
+
+def test_round_quantities_and_rates_show_plainly(app, client, owner):
+    location = new_draft(
+        client,
+        **{
+            "lines-0-quantity": "10",
+            "lines-0-tax_percent": "20",
+            "lines-0-discount_percent": "10",
+        },
+    ).headers["Location"]
+    token = csrf_token(client.get(location))
+    client.post(location + "/issue", data={"csrf_token": token})
+    view = client.get(location).text
+    assert "E+" not in view
+    assert '<td class="num">10</td>' in view
+    assert "(20 %)" in view
+    content = next(Path(app.config["CONTENT_DIR"]).glob("*.md")).read_text()
+    assert "E+" not in content
+
+
+def test_each_line_input_is_labelled_with_its_own_line(client, owner):
+    form = client.get("/invoices/new").text
+    assert 'aria-label="Quantity (line 2)"' in form
+    assert 'aria-label="Tax % (line 1)"' in form

@@ -66,3 +66,11 @@ def test_lithuanian_formatting_groups_with_a_space_and_a_comma():
 
 def test_minor_units_never_leak_into_a_formatted_amount():
     assert money.format_money(money.from_minor(3500, "EUR"), "EUR", "en") == "€35.00"
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [("10", "10"), ("10.000", "10"), ("100", "100"), ("2.50", "2.5"), ("0", "0")],
+)
+def test_quantities_and_rates_are_written_plainly(value, text):
+    assert money.plain(D(value)) == text
