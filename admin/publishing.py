@@ -97,48 +97,73 @@ def page_for(invoice: Invoice) -> dict:
     }
 
 
+# A change made while a page is being published makes the page stale; it is
+# then published again, a few times at most.
+PUBLISH_ATTEMPTS = 3
+
+
 def publish(invoice: Invoice) -> bool:
     """Write, build and upload the invoice's page; on failure mark it pending.
 
     No transaction is open while the page is built and uploaded, so a slow
-    bucket never holds the database's write lock.
+    bucket never holds the database's write lock. Whoever finishes last
+    checks that the page it published still matches the record, so two
+    changes racing each other cannot leave an outdated page live.
     """
     if invoice.status == "draft" or invoice.token is None:
         return False
-    page = page_for(invoice)
-    retired = [row.token for row in invoice.retired_tokens]
-    db.session.commit()
-    try:
-        pipeline = site()
-        pipeline.write(page)
-        pipeline.publish(page["token"], retired=retired)
-    except (PublishError, PageError, OSError) as exc:
-        reason = _reason(exc)
-        # The exception may name a path, and a path holds the page's token.
-        logger.warning("Publishing invoice %s failed: %s", invoice.id, reason)
-        logger.debug("Publishing invoice %s failed", invoice.id, exc_info=exc)
-        _record(invoice, page["token"], state="pending", error=reason)
+    for _ in range(PUBLISH_ATTEMPTS):
+        page = page_for(invoice)
+        retired = [row.token for row in invoice.retired_tokens]
+        db.session.commit()
+        try:
+            pipeline = site()
+            pipeline.write(page)
+            pipeline.publish(page["token"], retired=retired)
+        except (PublishError, PageError, OSError) as exc:
+            reason = _reason(exc)
+            # The exception may name a path, and a path holds the page's token.
+            logger.warning("Publishing invoice %s failed: %s", invoice.id, reason)
+            logger.debug("Publishing invoice %s failed", invoice.id, exc_info=exc)
+            _record_failure(invoice, page, reason)
+            return False
+        if _record_success(invoice, page, retired):
+            logger.info("Published invoice %s.", invoice.id)
+            return True
+        logger.info(
+            "Invoice %s changed while publishing; publishing again.", invoice.id
+        )
+
+    return False
+
+
+def _current(invoice: Invoice, page: dict) -> bool:
+    begin_write()
+    db.session.expire_all()
+    return page_for(invoice) == page
+
+
+def _record_success(invoice: Invoice, page: dict, retired: list[str]) -> bool:
+    if not _current(invoice, page):
+        db.session.commit()
         return False
-    _record(invoice, page["token"], state="published", retired=retired)
-    logger.info("Published invoice %s.", invoice.id)
+    invoice.publish_state = "published"
+    invoice.publish_error = ""
+    invoice.published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    for row in list(invoice.retired_tokens):
+        if row.token in retired:
+            invoice.retired_tokens.remove(row)
+    db.session.commit()
 
     return True
 
 
-def _record(invoice: Invoice, token: str, *, state: str, error="", retired=()):
+def _record_failure(invoice: Invoice, page: dict, reason: str) -> None:
     begin_write()
-    db.session.refresh(invoice)
-    if invoice.token != token:
-        # Rotated meanwhile: the newer change publishes the newer token.
-        db.session.commit()
-        return
-    invoice.publish_state = state
-    invoice.publish_error = error
-    if state == "published":
-        invoice.published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        for row in list(invoice.retired_tokens):
-            if row.token in retired:
-                invoice.retired_tokens.remove(row)
+    db.session.expire_all()
+    if invoice.token == page["token"]:
+        invoice.publish_state = "pending"
+        invoice.publish_error = reason
     db.session.commit()
 
 

@@ -1,5 +1,7 @@
 import pytest
+from sqlalchemy import create_engine, text
 
+from admin import publishing
 from tests.conftest import draft_json
 
 
@@ -244,3 +246,39 @@ def test_list_filters_by_status(call):
     assert [i["id"] for i in listed["invoices"]] == [drafts[0]["id"]]
     assert call("GET", "/invoices?status=draft").json["count"] == 2
     assert call("GET", "/invoices?status=bogus").status_code == 400
+
+
+def test_a_change_during_publishing_does_not_leave_a_stale_page(app, call):
+    invoice = create(call)
+    real_publish = publishing.Site.publish
+    changed = []
+
+    def publish_then_pay_elsewhere(self, token, retired=()):
+        url = real_publish(self, token, retired)
+        if not changed:  # another request marks it paid while this one uploads
+            engine = create_engine(app.config["DATABASE_URL"])
+            with engine.begin() as other:
+                other.execute(
+                    text(
+                        "UPDATE invoices SET status='paid', paid_on='2026-12-03' "
+                        "WHERE id=:id"
+                    ),
+                    {"id": invoice["id"]},
+                )
+            engine.dispose()
+            changed.append(token)
+        return url
+
+    publishing.Site.publish = publish_then_pay_elsewhere
+    try:
+        issued = call("POST", f"/invoices/{invoice['id']}/issue").json
+    finally:
+        publishing.Site.publish = real_publish
+    assert changed
+    assert issued["status"] == "paid"
+    assert issued["publish"]["state"] == "published"
+    token = issued["url"].rsplit("/", 1)[1]
+    from pathlib import Path
+
+    page = Path(app.config["PUBLISH_URL"].removeprefix("file://")) / "p" / token
+    assert 'data-state="paid"' in page.read_text()
