@@ -77,6 +77,11 @@ SETTINGS: dict[str, tuple[object, str]] = {
         "scrypt:131072:8:1",
         "werkzeug hash method for passwords; never below scrypt N=2^17.",
     ),
+    "SESSION_COOKIE_SECURE": (
+        False,
+        "Mark the session cookie Secure even on plain-http requests, for an "
+        "admin behind a proxy that ends TLS; over https it always is.",
+    ),
     "INVOICES_PER_PAGE": (50, "Invoices per page in the admin's list."),
     "RATELIMIT_STORAGE_URI": (
         "memory://",
