@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -95,6 +96,16 @@ class Invoice(db.Model):
     __table_args__ = (
         UniqueConstraint("owner_id", "number"),
         UniqueConstraint("token"),
+        # The dashboard's counts per status and totals per currency (0003).
+        Index("ix_invoices_owner_status", "owner_id", "status"),
+        Index(
+            "ix_invoices_owner_totals",
+            "owner_id",
+            "currency",
+            "status",
+            "due_date",
+            "total_minor",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
