@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from admin import ledger, mail, publishing
+from admin.db import db
 from admin.forms import MAX_LINES, ActionForm, InvoiceForm, PaidForm
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
@@ -123,9 +124,9 @@ def paid(invoice_id: int):
         return _back(invoice_id)
     try:
         ledger.mark_paid(invoice, form.paid_on.data)
+    except ledger.StateError:
+        raise  # answered with 409 like every other action out of place
     except ValueError as exc:
-        if isinstance(exc, ledger.StateError):
-            raise
         flash(f"Paid on: {exc}", "error")
         return _back(invoice_id)
     flash(f"Marked {invoice.number} paid.")
@@ -186,8 +187,8 @@ def resend_mail(invoice_id: int):
     except mail.MailNotAllowed as exc:
         flash(f"Not sent: {exc}", "error")
         return _back(invoice_id)
-    ledger.db.session.commit()
+    db.session.commit()
     mail.deliver(invoice)
-    ledger.db.session.refresh(row)
+    db.session.refresh(row)
     flash(mail.describe(row))
     return _back(invoice_id)
